@@ -1,0 +1,246 @@
+using JdwpGateway.Protocol.Spec;
+
+namespace JdwpGateway.Protocol.Encoding;
+
+/// <summary>
+/// Copies a packet body following its <see cref="Layout"/>, passing every ID through an <see cref="IIdMapper"/>
+/// and re-encoding it at the destination's ID width. Everything that is not an ID is copied as bytes.
+/// </summary>
+public static class PacketRewriter
+{
+    /// <summary>Rewrites <paramref name="source"/> into <paramref name="destination"/>.</summary>
+    /// <exception cref="JdwpProtocolException">The body does not match the layout (offset is within the packet).</exception>
+    public static void Rewrite(ReadOnlySpan<byte> source, Layout layout, IdSizes from, IdSizes to, IIdMapper mapper, JdwpWriter destination, ulong contextType = 0)
+    {
+        var reader = new JdwpReader(source);
+        var state = new WalkState(from, to, mapper, destination) { LastType = contextType };
+        WalkLayout(ref reader, layout, ref state);
+        if (reader.Remaining != 0)
+        {
+            throw JdwpReader.Error(reader.PacketOffset, $"{reader.Remaining} bytes left after the end of the layout");
+        }
+    }
+
+    /// <summary>
+    /// Rewrites the prefix of <paramref name="source"/> that <paramref name="layout"/> describes and returns how many
+    /// bytes it took (for walking one event of a composite at a time).
+    /// </summary>
+    public static int RewritePrefix(ReadOnlySpan<byte> source, int baseOffset, Layout layout, IdSizes from, IdSizes to, IIdMapper mapper, JdwpWriter destination)
+    {
+        var reader = new JdwpReader(source, baseOffset);
+        var state = new WalkState(from, to, mapper, destination);
+        WalkLayout(ref reader, layout, ref state);
+        return reader.Position;
+    }
+
+    /// <summary>Rewrites a body and returns a new array.</summary>
+    public static byte[] Rewrite(ReadOnlySpan<byte> source, Layout layout, IdSizes from, IdSizes to, IIdMapper mapper, ulong contextType = 0)
+    {
+        var writer = new JdwpWriter(source.Length);
+        Rewrite(source, layout, from, to, mapper, writer, contextType);
+        return writer.ToArray();
+    }
+
+    private struct WalkState(IdSizes from, IdSizes to, IIdMapper mapper, JdwpWriter writer)
+    {
+        public readonly IdSizes From = from;
+        public readonly IdSizes To = to;
+        public readonly IIdMapper Mapper = mapper;
+        public readonly JdwpWriter Writer = writer;
+        public ulong LastType;
+        public ulong LastField;
+        public ulong LastArray;
+    }
+
+    private static void WalkLayout(ref JdwpReader reader, Layout layout, ref WalkState state)
+    {
+        foreach (var element in layout.Elements)
+        {
+            WalkElement(ref reader, element, ref state);
+        }
+    }
+
+    private static void WalkElement(ref JdwpReader reader, Element element, ref WalkState state)
+    {
+        switch (element)
+        {
+            case Prim prim:
+                CopyPrim(ref reader, prim.Kind, state.Writer);
+                break;
+            case Id id:
+                WalkId(ref reader, id.Kind, ref state);
+                break;
+            case RequestId:
+                state.Writer.Int(state.Mapper.MapRequest(reader.ReadInt32()));
+                break;
+            case TaggedObject:
+                {
+                    var tag = reader.ReadByte();
+                    state.Writer.Byte(tag);
+                    WalkId(ref reader, ObjectKindOf(tag, reader.PacketOffset - 1), ref state);
+                    break;
+                }
+
+            case Value:
+                WalkTaggedValue(ref reader, ref state);
+                break;
+            case UntaggedValue untagged:
+                {
+                    var subject = untagged.Source == UntaggedSource.PrecedingField ? state.LastField : state.LastArray;
+                    var tag = state.Mapper.UntaggedTag(untagged.Source, subject, state.LastType);
+                    WalkValueOfTag(ref reader, tag, ref state);
+                    break;
+                }
+
+            case Location:
+                WalkLocation(ref reader, ref state);
+                break;
+            case ArrayRegion:
+                WalkArrayRegion(ref reader, ref state);
+                break;
+            case Repeat repeat:
+                {
+                    var count = reader.ReadCount(1);
+                    state.Writer.Int(count);
+                    for (var i = 0; i < count; i++)
+                    {
+                        WalkLayout(ref reader, repeat.Body, ref state);
+                    }
+
+                    break;
+                }
+
+            case Select select:
+                {
+                    var at = reader.PacketOffset;
+                    var selector = reader.ReadByte();
+                    if (!select.Cases.TryGetValue(selector, out var chosen))
+                    {
+                        throw JdwpReader.Error(at, $"unknown {select.Name} {selector}");
+                    }
+
+                    state.Writer.Byte(selector);
+                    WalkLayout(ref reader, chosen.Body, ref state);
+                    break;
+                }
+
+            default:
+                throw new InvalidOperationException($"Layout element {element.GetType().Name} has no walker.");
+        }
+    }
+
+    private static void WalkId(ref JdwpReader reader, IdKind kind, ref WalkState state)
+    {
+        var id = reader.ReadId(state.From.SizeOf(kind));
+        var mapped = id == 0 ? 0 : state.Mapper.Map(kind, id, state.LastType);
+        switch (kind)
+        {
+            case IdKind.ReferenceType or IdKind.Class or IdKind.Interface or IdKind.ArrayType:
+                state.LastType = id;
+                break;
+            case IdKind.Field:
+                state.LastField = id;
+                break;
+            case IdKind.Array:
+                state.LastArray = id;
+                break;
+        }
+
+        state.Writer.Id(mapped, state.To.SizeOf(kind));
+    }
+
+    private static void WalkLocation(ref JdwpReader reader, ref WalkState state)
+    {
+        state.Writer.Byte(reader.ReadByte());
+        var saved = state.LastType;
+        WalkId(ref reader, IdKind.Class, ref state);
+        WalkId(ref reader, IdKind.Method, ref state);
+        state.Writer.Long(reader.ReadInt64());
+
+        // A location's class scopes only its own method ID; it must not leak into later fields.
+        state.LastType = saved;
+    }
+
+    private static void WalkTaggedValue(ref JdwpReader reader, ref WalkState state)
+    {
+        var tag = reader.ReadByte();
+        state.Writer.Byte(tag);
+        WalkValueOfTag(ref reader, tag, ref state);
+    }
+
+    private static void WalkValueOfTag(ref JdwpReader reader, byte tag, ref WalkState state)
+    {
+        var size = PrimitiveSize(tag);
+        if (size >= 0)
+        {
+            state.Writer.Bytes(reader.ReadBytes(size));
+            return;
+        }
+
+        var id = reader.ReadId(state.From.ObjectId);
+        var kind = ObjectKindOf(tag, reader.PacketOffset - state.From.ObjectId - 1);
+        state.Writer.Id(id == 0 ? 0 : state.Mapper.Map(kind, id, state.LastType), state.To.ObjectId);
+    }
+
+    private static void WalkArrayRegion(ref JdwpReader reader, ref WalkState state)
+    {
+        var tag = reader.ReadByte();
+        state.Writer.Byte(tag);
+        var size = PrimitiveSize(tag);
+        var count = reader.ReadCount(size > 0 ? size : 1);
+        state.Writer.Int(count);
+        if (size >= 0)
+        {
+            state.Writer.Bytes(reader.ReadBytes(checked(size * count)));
+            return;
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            WalkTaggedValue(ref reader, ref state);
+        }
+    }
+
+    private static void CopyPrim(ref JdwpReader reader, PrimKind kind, JdwpWriter writer)
+    {
+        switch (kind)
+        {
+            case PrimKind.Byte or PrimKind.Boolean:
+                writer.Byte(reader.ReadByte());
+                break;
+            case PrimKind.Int:
+                writer.Int(reader.ReadInt32());
+                break;
+            case PrimKind.Long:
+                writer.Long(reader.ReadInt64());
+                break;
+            case PrimKind.String:
+                writer.StringBytes(reader.ReadStringBytes());
+                break;
+        }
+    }
+
+    /// <summary>Size of a primitive value of <paramref name="tag"/>; -1 for object tags.</summary>
+    public static int PrimitiveSize(byte tag) => tag switch
+    {
+        (byte)'B' or (byte)'Z' => 1,
+        (byte)'C' or (byte)'S' => 2,
+        (byte)'I' or (byte)'F' => 4,
+        (byte)'J' or (byte)'D' => 8,
+        (byte)'V' => 0,
+        _ => -1,
+    };
+
+    /// <summary>The ID kind an object tag denotes.</summary>
+    public static IdKind ObjectKindOf(byte tag, int offsetForErrors) => tag switch
+    {
+        (byte)'L' => IdKind.Object,
+        (byte)'[' => IdKind.Array,
+        (byte)'s' => IdKind.String,
+        (byte)'t' => IdKind.Thread,
+        (byte)'g' => IdKind.ThreadGroup,
+        (byte)'l' => IdKind.ClassLoader,
+        (byte)'c' => IdKind.ClassObject,
+        _ => throw JdwpReader.Error(offsetForErrors, $"unknown value tag 0x{tag:x2}"),
+    };
+}

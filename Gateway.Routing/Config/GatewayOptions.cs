@@ -1,0 +1,146 @@
+using System.Net;
+
+namespace JdwpGateway.Routing.Config;
+
+/// <summary>The gateway's configuration, bound from <c>gateway.yaml</c> and overridden by command-line flags.</summary>
+public sealed record GatewayOptions
+{
+    /// <summary>Address the debugger attaches to, <c>host:port</c>. Default <c>127.0.0.1:5005</c>.</summary>
+    public string Listen { get; init; } = "127.0.0.1:5005";
+
+    /// <summary>The JVMs behind the gateway. At least one is required.</summary>
+    public IReadOnlyList<NodeOptions> Nodes { get; init; } = [];
+
+    /// <summary>Largest JDWP packet accepted from either side, in bytes. Default 64 MiB.</summary>
+    public int MaxPacketLength { get; init; } = Protocol.Framing.JdwpFrameReader.DefaultMaxPacketLength;
+
+    /// <summary>How long to wait for a node's handshake and IDSizes. Default 5 s.</summary>
+    public TimeSpan NodeConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often to retry a node that was down, during a session. Default 2 s.</summary>
+    public TimeSpan NodeRetryInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a debugger may take to send the JDWP handshake. Default 10 s.</summary>
+    public TimeSpan DebuggerHandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Parses <see cref="Listen"/>.</summary>
+    public IPEndPoint ListenEndPoint => NodeOptions.ParseEndPoint(Listen, "listen");
+
+    /// <summary>Checks the options and lists every problem found.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        try
+        {
+            _ = ListenEndPoint;
+        }
+        catch (FormatException ex)
+        {
+            problems.Add(ex.Message);
+        }
+
+        if (Nodes.Count == 0)
+        {
+            problems.Add("no nodes configured: add at least one under 'nodes:' or pass --node name=host:port");
+        }
+
+        foreach (var node in Nodes)
+        {
+            problems.AddRange(node.Validate());
+        }
+
+        foreach (var dup in Nodes.GroupBy(n => n.Name, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            problems.Add($"node name '{dup.Key}' is used {dup.Count()} times; node names must be unique");
+        }
+
+        if (MaxPacketLength < 1024)
+        {
+            problems.Add($"maxPacketLength {MaxPacketLength} is too small (minimum 1024)");
+        }
+
+        return problems;
+    }
+}
+
+/// <summary>One JVM behind the gateway.</summary>
+public sealed record NodeOptions
+{
+    /// <summary>Name shown to the debugger (thread names are prefixed with <c>[name]</c>). Required.</summary>
+    public string Name { get; init; } = string.Empty;
+
+    /// <summary>Address of the node's JDWP agent, <c>host:port</c>. Required.</summary>
+    public string Address { get; init; } = string.Empty;
+
+    /// <summary>Host part of <see cref="Address"/>.</summary>
+    public string Host => SplitAddress().Host;
+
+    /// <summary>Port part of <see cref="Address"/>.</summary>
+    public int Port => SplitAddress().Port;
+
+    /// <summary>Parses <c>name=host:port</c> as given to <c>--node</c>.</summary>
+    public static NodeOptions Parse(string text)
+    {
+        var eq = text.IndexOf('=', StringComparison.Ordinal);
+        if (eq <= 0 || eq == text.Length - 1)
+        {
+            throw new FormatException($"--node '{text}': expected name=host:port, e.g. node-a=127.0.0.1:7001");
+        }
+
+        var node = new NodeOptions { Name = text[..eq], Address = text[(eq + 1)..] };
+        var problems = node.Validate();
+        return problems.Count == 0 ? node : throw new FormatException(string.Join("; ", problems));
+    }
+
+    /// <summary>Lists problems with this node's settings.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(Name))
+        {
+            problems.Add($"a node with address '{Address}' has no name");
+        }
+        else if (Name.Any(c => char.IsWhiteSpace(c) || c is '[' or ']'))
+        {
+            problems.Add($"node name '{Name}' must not contain spaces or brackets");
+        }
+
+        try
+        {
+            _ = SplitAddress();
+        }
+        catch (FormatException ex)
+        {
+            problems.Add($"node '{Name}': {ex.Message}");
+        }
+
+        return problems;
+    }
+
+    internal static IPEndPoint ParseEndPoint(string text, string what)
+    {
+        var (host, port) = Split(text, what, allowAnyPort: true);
+        if (host == "localhost")
+        {
+            return new IPEndPoint(IPAddress.Loopback, port);
+        }
+
+        return IPAddress.TryParse(host, out var ip)
+            ? new IPEndPoint(ip, port)
+            : throw new FormatException($"{what} '{text}': '{host}' is not an IP address (use e.g. 127.0.0.1:5005)");
+    }
+
+    private (string Host, int Port) SplitAddress() => Split(Address, "address", allowAnyPort: false);
+
+    private static (string Host, int Port) Split(string text, string what, bool allowAnyPort)
+    {
+        var colon = text.LastIndexOf(':');
+        var lowest = allowAnyPort ? 0 : 1;
+        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), out var port) || port < lowest || port > 65535)
+        {
+            throw new FormatException($"{what} '{text}' must be host:port with a port from {lowest} to 65535");
+        }
+
+        return (text[..colon].Trim('[', ']'), port);
+    }
+}

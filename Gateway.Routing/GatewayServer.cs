@@ -1,0 +1,167 @@
+using System.Net;
+using System.Net.Sockets;
+using JdwpGateway.Protocol;
+using JdwpGateway.Protocol.Transport;
+using JdwpGateway.Routing.Config;
+using JdwpGateway.Routing.Session;
+using Microsoft.Extensions.Logging;
+
+namespace JdwpGateway.Routing;
+
+/// <summary>
+/// Listens for debuggers and serves each one a <see cref="DebugSession"/> over all nodes. JDWP agents accept one
+/// debugger at a time, so the gateway does too: a second debugger is refused with a log line while one is attached.
+/// </summary>
+public sealed class GatewayServer : IAsyncDisposable
+{
+    private readonly GatewayOptions _options;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _connections = [];
+    private Socket? _listener;
+    private Task? _acceptLoop;
+    private DebugSession? _active;
+    private int _connectionCount;
+    private int _disposed;
+
+    /// <summary>Creates a server; call <see cref="Start"/> to listen.</summary>
+    public GatewayServer(GatewayOptions options, ILoggerFactory loggerFactory)
+    {
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        _logger = loggerFactory.CreateLogger("JdwpGateway");
+        var problems = options.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("Invalid gateway configuration:" + Environment.NewLine + "  - " + string.Join(Environment.NewLine + "  - ", problems), nameof(options));
+        }
+    }
+
+    /// <summary>The address debuggers attach to (with the real port when configured as 0).</summary>
+    public IPEndPoint LocalEndPoint => (IPEndPoint)(_listener?.LocalEndPoint ?? throw new InvalidOperationException("Not started."));
+
+    /// <summary>The session of the attached debugger, if any.</summary>
+    public DebugSession? ActiveSession => _active;
+
+    /// <summary>Binds the listening socket and starts accepting debuggers.</summary>
+    public void Start()
+    {
+        var endPoint = _options.ListenEndPoint;
+        _listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        _listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        _listener.Bind(endPoint);
+        _listener.Listen(16);
+        GatewayLog.Listening(_logger, LocalEndPoint.ToString(), string.Join(", ", _options.Nodes.Select(n => $"{n.Name}={n.Address}")));
+        _acceptLoop = AcceptLoopAsync(_stop.Token);
+    }
+
+    /// <summary>Stops listening and ends the active session (which detaches from every node).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _stop.Cancel();
+        _listener?.Dispose();
+        if (_acceptLoop is not null)
+        {
+            await _acceptLoop.ConfigureAwait(false);
+        }
+
+        Task[] pending;
+        lock (_connections)
+        {
+            pending = [.. _connections];
+        }
+
+        await Task.WhenAll(pending).ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    private async Task AcceptLoopAsync(CancellationToken token)
+    {
+        while (!token.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener!.AcceptAsync(token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                if (token.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            var number = Interlocked.Increment(ref _connectionCount);
+            var task = ServeAsync(socket, number, token);
+            lock (_connections)
+            {
+                _connections.RemoveAll(t => t.IsCompleted);
+                _connections.Add(task);
+            }
+        }
+    }
+
+    private async Task ServeAsync(Socket socket, int number, CancellationToken token)
+    {
+        var remote = socket.RemoteEndPoint?.ToString() ?? "?";
+        var connection = new JdwpConnection(socket, $"debugger#{number}", _options.MaxPacketLength);
+        try
+        {
+            using (var handshakeTimeout = CancellationTokenSource.CreateLinkedTokenSource(token))
+            {
+                handshakeTimeout.CancelAfter(_options.DebuggerHandshakeTimeout);
+                try
+                {
+                    await connection.HandshakeAsVmAsync(handshakeTimeout.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!token.IsCancellationRequested)
+                {
+                    GatewayLog.HandshakeTimeout(_logger, connection.Name, _options.DebuggerHandshakeTimeout);
+                    return;
+                }
+            }
+
+            var session = new DebugSession(number, connection, _options, _logger);
+            if (Interlocked.CompareExchange(ref _active, session, null) is { } attached)
+            {
+                GatewayLog.SecondDebuggerRefused(_logger, remote, attached.Name);
+                return;
+            }
+
+            try
+            {
+                GatewayLog.DebuggerAttached(_logger, session.Name, remote);
+                await session.RunAsync(token).ConfigureAwait(false);
+            }
+            finally
+            {
+                await session.DisposeAsync().ConfigureAwait(false);
+                Interlocked.CompareExchange(ref _active, null, session);
+            }
+        }
+        catch (JdwpProtocolException ex)
+        {
+            GatewayLog.MalformedInput(_logger, connection.Name, ex.Message);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The debugger vanished during the handshake, or the gateway is stopping.
+        }
+        catch (Exception ex)
+        {
+            GatewayLog.UnexpectedFailure(_logger, ex, connection.Name, "serving a debugger");
+        }
+        finally
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,183 @@
+using JdwpGateway.Protocol;
+using JdwpGateway.Protocol.Encoding;
+using JdwpGateway.Protocol.Spec;
+using JdwpGateway.Routing.Mapping;
+using JdwpGateway.Routing.Nodes;
+using JdwpGateway.Routing.Symbols;
+
+namespace JdwpGateway.Routing.Session;
+
+public sealed partial class DebugSession
+{
+    /// <summary>Rewrite passes before giving up: each pass resolves what the previous one could not map.</summary>
+    private const int MaxPasses = 6;
+
+    private Task<Reply> RouteAsync(JdwpPacket packet, CommandSpec? spec, CancellationToken token)
+    {
+        if (spec is null)
+        {
+            GatewayLog.CommandNotImplemented(_logger, Name, $"{packet.CommandSet}/{packet.Command}");
+            return Task.FromResult(Reply.Error(ErrorCode.NotImplemented, "unknown command set or command"));
+        }
+
+        return (packet.CommandSet, packet.Command) switch
+        {
+            (1, _) => VirtualMachineCommandAsync(packet, spec, token),
+            (15, 1) => SetRequestAsync(packet.Body),
+            (15, 2) => ClearRequestAsync(packet.Body),
+            (15, 3) => ClearAllBreakpointsAsync(),
+            _ => RouteByIdsAsync(packet, spec),
+        };
+    }
+
+    /// <summary>
+    /// The default rule: a command goes to the node that owns the objects, threads or frames it names; a command that
+    /// names only types goes to a node that has loaded them, preferring the node the debugger last worked with.
+    /// </summary>
+    private async Task<Reply> RouteByIdsAsync(JdwpPacket packet, CommandSpec spec)
+    {
+        var route = RouteCollector.Collect(Vm, spec.Out, packet.Body);
+        if (route.Conflict is not null)
+        {
+            return Reply.Error(ErrorCode.InvalidObject, $"{spec.FullName} mixes IDs of two nodes: {route.Conflict}");
+        }
+
+        if (route.Node == Symbols.NodeIdTable.GatewayNode)
+        {
+            return await NodeGroupCommandAsync(packet, spec).ConfigureAwait(false);
+        }
+
+        IEnumerable<NodeLink> candidates;
+        if (route.Node is int bound)
+        {
+            if (!Vm.TryGetNode(bound, out var owner))
+            {
+                return Reply.Error(ErrorCode.InvalidObject, $"node {Vm.NodeName(bound)} has left the virtual VM");
+            }
+
+            candidates = [owner];
+        }
+        else
+        {
+            candidates = CandidatesFor(route.Symbols.FirstOrDefault());
+        }
+
+        Reply? last = null;
+        foreach (var node in candidates)
+        {
+            var (mapper, body) = await ToNodeAsync(node, spec.Out, packet.Body).ConfigureAwait(false);
+            if (mapper.Error is { } error)
+            {
+                last = Reply.Error(error.Code, error.Message);
+                if (mapper.AbsentSymbols.Count > 0 && route.Node is null)
+                {
+                    continue;
+                }
+
+                return last.Value;
+            }
+
+            var reply = await node.SendAsync(spec.Set, spec.Command, body).ConfigureAwait(false);
+            if (route.Node is not null)
+            {
+                Vm.ContextNode = node.Index;
+            }
+
+            if (reply.ErrorCode != 0)
+            {
+                return Reply.Error((ErrorCode)reply.ErrorCode, $"node {node.Name} answered with this error");
+            }
+
+            var context = route.Symbols.FirstOrDefault() is { } first && first.NodeTypeIds.TryGetValue(node.Index, out var typeId) ? typeId : 0;
+            var virtualized = await ToDebuggerAsync(node, spec.Reply, reply.Body, context, reply.Id, spec.FullName).ConfigureAwait(false);
+            return virtualized.Code == ErrorCode.None ? Adjust(spec, node, virtualized) : virtualized;
+        }
+
+        return last ?? Reply.Error(ErrorCode.InvalidObject, "no node of the virtual VM is connected");
+    }
+
+    /// <summary>Replies the virtual VM presents differently from the node: thread names carry the node name; a node's top-level groups hang under the node's group.</summary>
+    private Reply Adjust(CommandSpec spec, NodeLink node, Reply reply)
+    {
+        switch (spec.Set, spec.Command)
+        {
+            case (11, 1):
+                {
+                    var name = new JdwpReader(reply.Body).ReadStringBytes();
+                    var prefixed = new JdwpWriter(name.Length + 16);
+                    var prefix = System.Text.Encoding.UTF8.GetBytes($"[{node.Name}] ");
+                    prefixed.Int(prefix.Length + name.Length).Bytes(prefix).Bytes(name);
+                    return Reply.Ok(prefixed.ToArray());
+                }
+
+            case (12, 2) when new JdwpReader(reply.Body).ReadId(8) == 0:
+                return Reply.Ok(new JdwpWriter().Id(Vm.NodeGroups[node.Index], 8).ToArray());
+            default:
+                return reply;
+        }
+    }
+
+    /// <summary>Nodes to try for a command that names only types: those known to have the symbol, the context node first.</summary>
+    private IEnumerable<NodeLink> CandidatesFor(Symbol? symbol)
+    {
+        var up = Vm.UpNodes;
+        var ordered = up.OrderBy(n => n.Index == Vm.ContextNode ? 0 : 1).ThenBy(n => n.Index).ToList();
+        if (symbol is null)
+        {
+            return ordered.Take(1);
+        }
+
+        return ordered.OrderBy(n => symbol.NodeTypeIds.ContainsKey(n.Index) ? 0 : 1);
+    }
+
+    /// <summary>Translates a debugger's body into a node's IDs, resolving what the tables lack.</summary>
+    private async Task<(ToNodeMapper Mapper, byte[] Body)> ToNodeAsync(NodeLink node, Layout layout, byte[] body)
+    {
+        for (var pass = 1; ; pass++)
+        {
+            var mapper = new ToNodeMapper(Vm, node);
+            var translated = PacketRewriter.Rewrite(body, layout, IdSizes.Eight, node.Sizes, mapper);
+            if (mapper.Error is not null || mapper.Misses.Count == 0 || pass == MaxPasses)
+            {
+                return (mapper, translated);
+            }
+
+            await Task.WhenAll(mapper.Misses.Select(resolve => resolve())).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Translates a node's reply or event into virtual IDs, surfacing new types and members.</summary>
+    private async Task<Reply> ToDebuggerAsync(NodeLink node, Layout layout, byte[] body, ulong contextType, int packetId, string command)
+    {
+        for (var pass = 1; pass <= MaxPasses; pass++)
+        {
+            var mapper = new ToDebuggerMapper(Vm, node);
+            byte[] translated;
+            try
+            {
+                translated = PacketRewriter.Rewrite(body, layout, node.Sizes, IdSizes.Eight, mapper, contextType);
+            }
+            catch (JdwpProtocolException ex)
+            {
+                var located = ex.At($"{node.Name}@{Name}", packetId, command);
+                GatewayLog.MalformedInput(_logger, located.Connection, located.Message);
+                await node.DisposeAsync().ConfigureAwait(false);
+                return Reply.Error(ErrorCode.Internal, located.Message);
+            }
+
+            if (mapper.Error is { } error)
+            {
+                return Reply.Error(error.Code, error.Message);
+            }
+
+            if (mapper.Misses.Count == 0)
+            {
+                return Reply.Ok(translated);
+            }
+
+            await Task.WhenAll(mapper.Misses.Select(resolve => resolve())).ConfigureAwait(false);
+        }
+
+        return Reply.Error(ErrorCode.Internal, $"IDs in {node.Name}'s {command} reply could not be mapped after {MaxPasses} passes");
+    }
+}

@@ -1,0 +1,312 @@
+using JdwpGateway.Protocol;
+using JdwpGateway.Protocol.Encoding;
+using JdwpGateway.Protocol.Spec;
+using JdwpGateway.Routing.Nodes;
+using JdwpGateway.Routing.Symbols;
+
+namespace JdwpGateway.Routing.Session;
+
+public sealed partial class DebugSession
+{
+    /// <summary>CapabilitiesNew indices the gateway cannot honour yet across nodes: class redefinition (issue: hot swap).</summary>
+    private static readonly int[] WithheldCapabilities = [7, 8, 9];
+
+    /// <summary>VirtualMachine commands: synthesized, or fanned out to every node and merged.</summary>
+    private Task<Reply> VirtualMachineCommandAsync(JdwpPacket packet, CommandSpec spec, CancellationToken token) => packet.Command switch
+    {
+        1 => Task.FromResult(Version()),
+        2 => ClassesBySignatureAsync(packet.Body),
+        3 => AllClassesAsync(withGeneric: false),
+        20 => AllClassesAsync(withGeneric: true),
+        4 => ConcatAsync(packet, spec),
+        22 => ConcatAsync(packet, spec),
+        5 => Task.FromResult(TopLevelThreadGroups()),
+        6 => DisposeAsync(packet),
+        7 => Task.FromResult(Reply.Ok(new JdwpWriter().Int(8).Int(8).Int(8).Int(8).Int(8).ToArray())),
+        8 or 9 => SuspendOrResumeAsync(packet),
+        10 or 15 or 16 or 19 => BroadcastAsync(packet),
+        12 or 17 => CapabilitiesAsync(packet),
+        14 => DisposeObjectsAsync(packet.Body),
+        18 => Task.FromResult(NotImplemented(spec)),
+        21 => InstanceCountsAsync(packet.Body),
+        _ => RouteByIdsAsync(packet, spec),
+    };
+
+    private Reply NotImplemented(CommandSpec spec)
+    {
+        GatewayLog.CommandNotImplemented(_logger, Name, spec.FullName);
+        return Reply.Error(ErrorCode.NotImplemented, $"{spec.FullName} is not supported by the gateway yet");
+    }
+
+    /// <summary>
+    /// The lowest JDWP version of the nodes: JDI enables features by the version it reads here, so promising more than
+    /// the oldest node supports would make it send commands that node rejects.
+    /// </summary>
+    private Reply Version()
+    {
+        var nodes = Vm.UpNodes;
+        var lowest = nodes.OrderBy(n => n.Version.JdwpMajor).ThenBy(n => n.Version.JdwpMinor).FirstOrDefault();
+        var major = lowest?.Version.JdwpMajor ?? 17;
+        var minor = lowest?.Version.JdwpMinor ?? 0;
+        var description = $"JdwpGateway virtual VM over {nodes.Count} node(s): " +
+            string.Join("; ", nodes.Select(n => $"{n.Name} = {n.Version.VmName} {n.Version.VmVersion}"));
+        return Reply.Ok(new JdwpWriter()
+            .String(description).Int(major).Int(minor)
+            .String(lowest?.Version.VmVersion ?? "unknown")
+            .String($"JdwpGateway ({lowest?.Version.VmName ?? "no nodes connected"})")
+            .ToArray());
+    }
+
+    private Reply TopLevelThreadGroups() => Reply.Ok(new JdwpWriter().Int(1).Id(Vm.RootGroup, 8).ToArray());
+
+    /// <summary>Sends the same body to every node and waits for all (Suspend, Resume, HoldEvents, ...).</summary>
+    private async Task<Reply> BroadcastAsync(JdwpPacket packet)
+    {
+        var replies = await FanOutAsync(packet.CommandSet, packet.Command, _ => packet.Body).ConfigureAwait(false);
+        var failed = replies.FirstOrDefault(r => r.Reply.ErrorCode != 0);
+        return failed.Node is null || replies.Any(r => r.Reply.ErrorCode == 0)
+            ? Reply.Ok([])
+            : Reply.Error((ErrorCode)failed.Reply.ErrorCode, $"every node refused; {failed.Node.Name} first");
+    }
+
+    private async Task<Reply> DisposeAsync(JdwpPacket packet)
+    {
+        _disposeRequested = true;
+        await FanOutAsync(packet.CommandSet, packet.Command, _ => []).ConfigureAwait(false);
+        return Reply.Ok([]);
+    }
+
+    /// <summary>A capability holds for the virtual VM only when every node has it.</summary>
+    private async Task<Reply> CapabilitiesAsync(JdwpPacket packet)
+    {
+        var replies = await FanOutAsync(packet.CommandSet, packet.Command, _ => []).ConfigureAwait(false);
+        var width = packet.Command == 12 ? 7 : 32;
+        var merged = Enumerable.Repeat((byte)1, width).ToArray();
+        var any = false;
+        foreach (var (_, reply) in replies.Where(r => r.Reply.ErrorCode == 0 && r.Reply.Body.Length >= width))
+        {
+            any = true;
+            for (var i = 0; i < width; i++)
+            {
+                merged[i] &= reply.Body[i] != 0 ? (byte)1 : (byte)0;
+            }
+        }
+
+        if (!any)
+        {
+            Array.Clear(merged);
+        }
+
+        foreach (var index in WithheldCapabilities.Where(i => i < width))
+        {
+            merged[index] = 0;
+        }
+
+        return Reply.Ok(merged);
+    }
+
+    /// <summary>Concatenates each node's list (AllThreads, AllModules).</summary>
+    private async Task<Reply> ConcatAsync(JdwpPacket packet, CommandSpec spec)
+    {
+        var replies = await FanOutAsync(packet.CommandSet, packet.Command, _ => []).ConfigureAwait(false);
+        var total = 0;
+        var items = new JdwpWriter();
+        foreach (var (node, reply) in replies.Where(r => r.Reply.ErrorCode == 0))
+        {
+            var virtualized = await ToDebuggerAsync(node, spec.Reply, reply.Body, 0, reply.Id, spec.FullName).ConfigureAwait(false);
+            if (virtualized.Code != ErrorCode.None)
+            {
+                continue;
+            }
+
+            total += System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(virtualized.Body);
+            items.Bytes(virtualized.Body.AsSpan(4));
+        }
+
+        return Reply.Ok(new JdwpWriter(items.Length + 4).Int(total).Bytes(items.Written).ToArray());
+    }
+
+    /// <summary>Every node's classes of that signature, one entry per symbol.</summary>
+    private async Task<Reply> ClassesBySignatureAsync(byte[] body)
+    {
+        var signature = new JdwpReader(body).ReadString();
+        var replies = await FanOutAsync(1, 2, _ => body).ConfigureAwait(false);
+        var found = new List<(Symbol Symbol, byte Tag, int Status)>();
+        foreach (var (node, reply) in replies.Where(r => r.Reply.ErrorCode == 0))
+        {
+            var entries = new List<(byte Tag, ulong Id)>();
+            var statuses = new List<int>();
+            var reader = new JdwpReader(reply.Body);
+            var count = reader.ReadCount(1);
+            for (var i = 0; i < count; i++)
+            {
+                entries.Add((reader.ReadByte(), reader.ReadId(node.Sizes.ReferenceTypeId)));
+                statuses.Add(reader.ReadInt32());
+            }
+
+            var symbols = await Task.WhenAll(entries.Select(e => Vm.Symbols.SurfaceAsync(node, e.Id, e.Tag, signature))).ConfigureAwait(false);
+            for (var i = 0; i < symbols.Length; i++)
+            {
+                if (!found.Any(f => ReferenceEquals(f.Symbol, symbols[i])))
+                {
+                    found.Add((symbols[i], entries[i].Tag, statuses[i]));
+                }
+            }
+        }
+
+        var writer = new JdwpWriter().Int(found.Count);
+        foreach (var (symbol, tag, status) in found)
+        {
+            writer.Byte(tag).Id(symbol.VirtualId, 8).Int(status);
+            Vm.MarkShown(symbol.VirtualId);
+        }
+
+        return Reply.Ok(writer.ToArray());
+    }
+
+    /// <summary>Every node's classes, one entry per symbol.</summary>
+    private async Task<Reply> AllClassesAsync(bool withGeneric)
+    {
+        var command = withGeneric ? (byte)20 : (byte)3;
+        var replies = await FanOutAsync(1, command, _ => []).ConfigureAwait(false);
+        var seen = new HashSet<ulong>();
+        var writer = new JdwpWriter(64 * 1024);
+        var countAt = writer.Length;
+        writer.Int(0);
+        var total = 0;
+        foreach (var (node, reply) in replies.Where(r => r.Reply.ErrorCode == 0))
+        {
+            var entries = new List<(byte Tag, ulong Id, byte[] Signature, byte[]? Generic, int Status)>();
+            var reader = new JdwpReader(reply.Body);
+            var count = reader.ReadCount(1);
+            for (var i = 0; i < count; i++)
+            {
+                var tag = reader.ReadByte();
+                var id = reader.ReadId(node.Sizes.ReferenceTypeId);
+                var sig = reader.ReadStringBytes().ToArray();
+                var generic = withGeneric ? reader.ReadStringBytes().ToArray() : null;
+                entries.Add((tag, id, sig, generic, reader.ReadInt32()));
+            }
+
+            var symbols = await Task.WhenAll(entries.Select(e => Vm.Symbols.SurfaceAsync(node, e.Id, e.Tag, System.Text.Encoding.UTF8.GetString(e.Signature)))).ConfigureAwait(false);
+            for (var i = 0; i < symbols.Length; i++)
+            {
+                if (!seen.Add(symbols[i].VirtualId))
+                {
+                    continue;
+                }
+
+                var e = entries[i];
+                Vm.MarkShown(symbols[i].VirtualId);
+                writer.Byte(e.Tag).Id(symbols[i].VirtualId, 8).StringBytes(e.Signature);
+                if (e.Generic is not null)
+                {
+                    writer.StringBytes(e.Generic);
+                }
+
+                writer.Int(e.Status);
+                total++;
+            }
+        }
+
+        writer.PatchInt(countAt, total);
+        return Reply.Ok(writer.ToArray());
+    }
+
+    /// <summary>Releases objects on the nodes that own them.</summary>
+    private async Task<Reply> DisposeObjectsAsync(byte[] body)
+    {
+        var reader = new JdwpReader(body);
+        var count = reader.ReadCount(12);
+        var perNode = new Dictionary<int, List<(ulong Id, int RefCount)>>();
+        for (var i = 0; i < count; i++)
+        {
+            var id = reader.ReadId(8);
+            var refCount = reader.ReadInt32();
+            if (Vm.Objects.TryResolve(id, out var r) && r.Node >= 0)
+            {
+                (perNode.TryGetValue(r.Node, out var list) ? list : perNode[r.Node] = []).Add((r.NodeId, refCount));
+                Vm.Objects.Remove(id);
+            }
+        }
+
+        foreach (var (index, list) in perNode)
+        {
+            if (Vm.TryGetNode(index, out var node))
+            {
+                var writer = new JdwpWriter().Int(list.Count);
+                foreach (var (id, refCount) in list)
+                {
+                    writer.Id(id, node.Sizes.ObjectId).Int(refCount);
+                }
+
+                await node.SendAsync(1, 14, writer.ToArray()).ConfigureAwait(false);
+            }
+        }
+
+        return Reply.Ok([]);
+    }
+
+    /// <summary>Instances of a symbol in the virtual VM: the sum over the nodes that have loaded it.</summary>
+    private async Task<Reply> InstanceCountsAsync(byte[] body)
+    {
+        var reader = new JdwpReader(body);
+        var count = reader.ReadCount(8);
+        var symbols = new List<Symbol>();
+        for (var i = 0; i < count; i++)
+        {
+            var id = reader.ReadId(8);
+            if (!Vm.Symbols.TryGetByVirtual(id, out var symbol))
+            {
+                return Reply.Error(ErrorCode.InvalidClass, $"reference type {id:x} is unknown");
+            }
+
+            symbols.Add(symbol);
+        }
+
+        var totals = new long[symbols.Count];
+        foreach (var node in Vm.UpNodes)
+        {
+            for (var i = 0; i < symbols.Count; i++)
+            {
+                var typeId = await Vm.Symbols.FindOnNodeAsync(symbols[i], node).ConfigureAwait(false);
+                if (typeId is null)
+                {
+                    continue;
+                }
+
+                var reply = await node.QueryAsync(1, 21, new JdwpWriter().Int(1).Id(typeId.Value, node.Sizes.ReferenceTypeId).ToArray()).ConfigureAwait(false);
+                var counts = new JdwpReader(reply);
+                counts.ReadInt32();
+                totals[i] += counts.ReadInt64();
+            }
+        }
+
+        var writer = new JdwpWriter().Int(totals.Length);
+        foreach (var total in totals)
+        {
+            writer.Long(total);
+        }
+
+        return Reply.Ok(writer.ToArray());
+    }
+
+    /// <summary>Sends a command to every connected node at once; nodes that fail to answer are left out.</summary>
+    private async Task<List<(NodeLink Node, JdwpPacket Reply)>> FanOutAsync(byte set, byte command, Func<NodeLink, byte[]> body)
+    {
+        var nodes = Vm.UpNodes;
+        var tasks = nodes.Select(async node =>
+        {
+            try
+            {
+                return (node, await node.SendAsync(set, command, body(node)).ConfigureAwait(false));
+            }
+            catch (IOException)
+            {
+                return (node, (JdwpPacket?)null);
+            }
+        });
+        var results = await Task.WhenAll(tasks).ConfigureAwait(false);
+        return [.. results.Where(r => r.Item2 is not null).Select(r => (r.node, r.Item2!))];
+    }
+}

@@ -1,0 +1,191 @@
+using JdwpGateway.Protocol;
+using JdwpGateway.Protocol.Spec;
+using JdwpGateway.Protocol.Transport;
+using JdwpGateway.Routing.Config;
+using JdwpGateway.Routing.Nodes;
+using Microsoft.Extensions.Logging;
+
+namespace JdwpGateway.Routing.Session;
+
+/// <summary>
+/// One debugger attached to the virtual VM. Owns the debugger connection and a connection to every node for its
+/// lifetime: JDWP agents accept one debugger each, so node connections are opened when a debugger attaches and
+/// closed (which makes every agent clear its requests and resume its threads) when it detaches.
+/// </summary>
+public sealed partial class DebugSession : IAsyncDisposable
+{
+    private readonly JdwpConnection _debugger;
+    private readonly GatewayOptions _options;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly SemaphoreSlim _eventLock = new(1, 1);
+    private readonly List<Task> _background = [];
+    private int _nextEventId = 0x40000000;
+    private volatile bool _disposeRequested;
+
+    /// <summary>Creates a session for a debugger whose handshake is done.</summary>
+    public DebugSession(int number, JdwpConnection debugger, GatewayOptions options, ILogger logger)
+    {
+        _debugger = debugger ?? throw new ArgumentNullException(nameof(debugger));
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        Name = $"session#{number}";
+        Vm = new VirtualVm([.. options.Nodes.Select(n => n.Name)]);
+    }
+
+    /// <summary>Name used in logs.</summary>
+    public string Name { get; }
+
+    /// <summary>The virtual VM's tables.</summary>
+    public VirtualVm Vm { get; }
+
+    /// <summary>Connects the nodes, then serves the debugger until it detaches or the gateway stops.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
+        var token = linked.Token;
+        string reason = "debugger closed the connection";
+        try
+        {
+            await ConnectAllNodesAsync(token).ConfigureAwait(false);
+            while (!_disposeRequested)
+            {
+                var packet = await _debugger.ReadPacketAsync(token).ConfigureAwait(false);
+                if (packet is null)
+                {
+                    break;
+                }
+
+                if (packet.IsReply)
+                {
+                    // Debuggers never answer events; a stray reply is harmless and has no one waiting for it.
+                    continue;
+                }
+
+                if (IsInvocation(packet))
+                {
+                    // An invocation runs until the target method returns, which may need other commands first
+                    // (a breakpoint inside it): serve it beside the ordered stream, as the JDWP agent does.
+                    Track(HandleCommandAsync(packet, token));
+                }
+                else
+                {
+                    await HandleCommandAsync(packet, token).ConfigureAwait(false);
+                }
+            }
+
+            if (_disposeRequested)
+            {
+                reason = "VirtualMachine.Dispose";
+            }
+        }
+        catch (JdwpProtocolException ex)
+        {
+            reason = ex.Message;
+            GatewayLog.MalformedInput(_logger, _debugger.Name, ex.Message);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            reason = "gateway stopping";
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+            reason = ex.Message;
+        }
+
+        GatewayLog.DebuggerDetached(_logger, Name, reason);
+    }
+
+    /// <summary>Closes the debugger and every node connection.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        await _debugger.DisposeAsync().ConfigureAwait(false);
+        foreach (var node in Vm.UpNodes)
+        {
+            await node.DisposeAsync().ConfigureAwait(false);
+        }
+
+        try
+        {
+            await Task.WhenAll(_background).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException or IOException)
+        {
+        }
+
+        foreach (var node in Vm.UpNodes)
+        {
+            await node.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _stop.Dispose();
+    }
+
+    private static bool IsInvocation(JdwpPacket packet) =>
+        (packet.CommandSet, packet.Command) is (3, 3) or (3, 4) or (5, 1) or (9, 6);
+
+    private void Track(Task task)
+    {
+        lock (_background)
+        {
+            _background.RemoveAll(t => t.IsCompleted);
+            _background.Add(task);
+        }
+    }
+
+    private async Task HandleCommandAsync(JdwpPacket packet, CancellationToken token)
+    {
+        var spec = JdwpSpec.Find(packet.CommandSet, packet.Command);
+        var name = spec?.FullName ?? $"{packet.CommandSet}/{packet.Command}";
+        GatewayLog.Packet(_logger, Name, "debugger->gateway", $"{name} {packet}");
+        Reply reply;
+        try
+        {
+            reply = await RouteAsync(packet, spec, token).ConfigureAwait(false);
+        }
+        catch (JdwpProtocolException ex)
+        {
+            // The debugger's own packet did not match its layout: that breaks the framing contract.
+            var located = ex.At(_debugger.Name, packet.Id, name);
+            GatewayLog.MalformedInput(_logger, _debugger.Name, located.Message);
+            await _debugger.DisposeAsync().ConfigureAwait(false);
+            throw located;
+        }
+        catch (Exception ex) when (ex is IOException or NodeCommandException or TimeoutException)
+        {
+            reply = Reply.Error(ErrorCode.InvalidObject, $"a node did not answer: {ex.Message}");
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception ex)
+        {
+            GatewayLog.UnexpectedFailure(_logger, ex, Name, $"routing {name}");
+            reply = Reply.Error(ErrorCode.Internal, ex.Message);
+        }
+
+        if (reply.Code != ErrorCode.None)
+        {
+            GatewayLog.CommandRefused(_logger, Name, name, reply.Code.ToString(), reply.Reason ?? string.Empty);
+        }
+
+        try
+        {
+            await _debugger.SendAsync(JdwpPacket.NewReply(packet.Id, (short)reply.Code, reply.Body), token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The debugger went away; the read loop ends the session.
+        }
+    }
+
+    /// <summary>A reply to the debugger: a body, or a JDWP error and the reason logged for it.</summary>
+    private readonly record struct Reply(ErrorCode Code, byte[] Body, string? Reason)
+    {
+        public static Reply Ok(byte[] body) => new(ErrorCode.None, body, null);
+
+        public static Reply Error(ErrorCode code, string reason) => new(code, [], reason);
+    }
+}

@@ -1,0 +1,131 @@
+using System.Collections.Concurrent;
+using JdwpGateway.Protocol.Encoding;
+using JdwpGateway.Routing.Nodes;
+using JdwpGateway.Routing.Requests;
+using JdwpGateway.Routing.Symbols;
+
+namespace JdwpGateway.Routing.Session;
+
+/// <summary>
+/// The state of one virtual VM: its nodes and the tables that translate IDs between the debugger and them.
+/// </summary>
+public sealed class VirtualVm
+{
+    private readonly ConcurrentDictionary<int, NodeLink> _nodes = new();
+    private readonly ConcurrentDictionary<(Symbol Symbol, int Node), bool> _absent = new();
+    private readonly ConcurrentDictionary<(int Node, ulong ArrayId), byte> _arrayComponentTags = new();
+    private readonly ConcurrentDictionary<ulong, bool> _shownTypes = new();
+    private readonly string[] _nodeNames;
+
+    /// <summary>Creates the state for a session over the configured node names.</summary>
+    public VirtualVm(IReadOnlyList<string> nodeNames)
+    {
+        _nodeNames = [.. nodeNames];
+        var ids = new VirtualIds();
+        Objects = new NodeIdTable(ids);
+        Frames = new NodeIdTable(ids);
+        Symbols = new SymbolTable(ids);
+        NodeGroups = [.. nodeNames.Select((_, i) => Objects.AddSynthetic((ulong)i, Protocol.Spec.IdKind.ThreadGroup))];
+        RootGroup = Objects.AddSynthetic(RootGroupMarker, Protocol.Spec.IdKind.ThreadGroup);
+    }
+
+    /// <summary>The synthetic ID's payload that marks the root group rather than a node's group.</summary>
+    public const ulong RootGroupMarker = ulong.MaxValue;
+
+    /// <summary>
+    /// The one top-level thread group. A JVM has a single top-level group and debuggers rely on it (jdb lists only the
+    /// first one), so the per-node groups hang under this root.
+    /// </summary>
+    public ulong RootGroup { get; }
+
+    /// <summary>Objects of every kind (threads, groups, strings, arrays, class loaders, class objects, modules).</summary>
+    public NodeIdTable Objects { get; }
+
+    /// <summary>Stack frames.</summary>
+    public NodeIdTable Frames { get; }
+
+    /// <summary>Reference types, methods and fields.</summary>
+    public SymbolTable Symbols { get; }
+
+    /// <summary>Event requests.</summary>
+    public RequestTable Requests { get; } = new();
+
+    /// <summary>The synthetic top-level thread group of each node, by node index.</summary>
+    public IReadOnlyList<ulong> NodeGroups { get; }
+
+    /// <summary>Nodes that are connected now, in configuration order.</summary>
+    public IReadOnlyList<NodeLink> UpNodes => [.. _nodes.Values.Where(n => n.IsUp).OrderBy(n => n.Index)];
+
+    /// <summary>Number of configured nodes.</summary>
+    public int NodeCount => _nodeNames.Length;
+
+    /// <summary>The node the debugger last worked with (last event, or last command routed by an object ID).</summary>
+    public int ContextNode { get; set; }
+
+    /// <summary>Records that the debugger has been given this reference type ID.</summary>
+    public void MarkShown(ulong virtualTypeId) => _shownTypes[virtualTypeId] = true;
+
+    /// <summary>True when the debugger has been given this reference type ID before.</summary>
+    public bool WasShown(ulong virtualTypeId) => _shownTypes.ContainsKey(virtualTypeId);
+
+    /// <summary>Name of a node by index.</summary>
+    public string NodeName(int index) => index >= 0 && index < _nodeNames.Length ? _nodeNames[index] : "gateway";
+
+    /// <summary>The link of a connected node.</summary>
+    public bool TryGetNode(int index, out NodeLink node) => _nodes.TryGetValue(index, out node!) && node.IsUp;
+
+    /// <summary>Adds a node that connected.</summary>
+    public void AddNode(NodeLink node) => _nodes[node.Index] = node;
+
+    /// <summary>Forgets a node that left, with every ID it issued.</summary>
+    public void RemoveNode(int index)
+    {
+        _nodes.TryRemove(index, out _);
+        Objects.RemoveNode(index);
+        Frames.RemoveNode(index);
+        Symbols.RemoveNode(index);
+        Requests.RemoveNode(index);
+        foreach (var key in _absent.Keys.Where(k => k.Node == index))
+        {
+            _absent.TryRemove(key, out _);
+        }
+    }
+
+    /// <summary>True when the node was asked and has not loaded the symbol.</summary>
+    public bool IsKnownAbsent(Symbol symbol, int node) => _absent.ContainsKey((symbol, node));
+
+    /// <summary>Clears absence marks for a class name on a node (it was just loaded there).</summary>
+    public void ForgetAbsence(int node, string signature)
+    {
+        foreach (var key in _absent.Keys.Where(k => k.Node == node && k.Symbol.Signature == signature))
+        {
+            _absent.TryRemove(key, out _);
+        }
+    }
+
+    /// <summary>Looks for a symbol on a node and records the answer either way.</summary>
+    public async Task LocateAsync(Symbol symbol, NodeLink node)
+    {
+        var found = await Symbols.FindOnNodeAsync(symbol, node).ConfigureAwait(false);
+        if (found is null)
+        {
+            _absent[(symbol, node.Index)] = true;
+        }
+    }
+
+    /// <summary>The type tag of an array's components, if read already.</summary>
+    public bool TryGetArrayComponentTag(int node, ulong arrayId, out byte tag) => _arrayComponentTags.TryGetValue((node, arrayId), out tag);
+
+    /// <summary>Reads an array's type signature from its node to learn its component tag.</summary>
+    public async Task LoadArrayComponentTagAsync(NodeLink node, ulong arrayId)
+    {
+        var typeReply = await node.QueryAsync(9, 1, new JdwpWriter().Id(arrayId, node.Sizes.ObjectId).ToArray()).ConfigureAwait(false);
+        var reader = new JdwpReader(typeReply);
+        reader.ReadByte();
+        var typeId = reader.ReadId(node.Sizes.ReferenceTypeId);
+        var symbol = await Symbols.SurfaceAsync(node, typeId).ConfigureAwait(false);
+        var signature = symbol.Signature;
+        var tag = signature.Length > 1 && signature[0] == '[' ? (byte)signature[1] : (byte)'L';
+        _arrayComponentTags[(node.Index, arrayId)] = tag;
+    }
+}

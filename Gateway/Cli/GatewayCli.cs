@@ -1,0 +1,91 @@
+using System.CommandLine;
+using JdwpGateway.Configuration;
+using JdwpGateway.Routing.Config;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace JdwpGateway.Cli;
+
+/// <summary>The <c>jdwp-gateway</c> command line.</summary>
+public static class GatewayCli
+{
+    private static readonly Option<LogLevel> LogLevelOption = new("--log-level")
+    {
+        Description = "Trace, Debug, Information, Warning or Error",
+        DefaultValueFactory = _ => LogLevel.Information,
+    };
+
+    /// <summary>Builds the root command with its subcommands.</summary>
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("JdwpGateway: attach one debugger to many JVMs, presented as one virtual JVM.")
+        {
+            BuildServe(),
+            DemoCommand.Build(LogLevelOption),
+        };
+        return root;
+    }
+
+    private static Command BuildServe()
+    {
+        var config = new Option<FileInfo?>("--config") { Description = "YAML configuration file (see docs/configuration.md)" };
+        var listen = new Option<string?>("--listen") { Description = "Address debuggers attach to, host:port (overrides the file)" };
+        var nodes = new Option<string[]>("--node")
+        {
+            Description = "A JVM behind the gateway, name=host:port; repeat for each node (replaces the file's nodes)",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var serve = new Command("serve", "Run the gateway in front of the configured nodes") { config, listen, nodes, LogLevelOption };
+        serve.SetAction(async (result, token) =>
+        {
+            GatewayOptions options;
+            try
+            {
+                options = Resolve(result.GetValue(config), result.GetValue(listen), result.GetValue(nodes) ?? []);
+            }
+            catch (Exception ex) when (ex is GatewayConfigException or FormatException)
+            {
+                await Console.Error.WriteLineAsync($"jdwp-gateway: {ex.Message}").ConfigureAwait(false);
+                return 2;
+            }
+
+            var problems = options.Validate();
+            if (problems.Count > 0)
+            {
+                await Console.Error.WriteLineAsync("jdwp-gateway: invalid configuration:\n  - " + string.Join("\n  - ", problems)).ConfigureAwait(false);
+                return 2;
+            }
+
+            using var host = GatewayHost.Build(options, result.GetValue(LogLevelOption));
+            try
+            {
+                await host.RunAsync(token).ConfigureAwait(false);
+            }
+            catch (System.Net.Sockets.SocketException ex)
+            {
+                await Console.Error.WriteLineAsync($"jdwp-gateway: cannot listen on {options.Listen}: {ex.Message}").ConfigureAwait(false);
+                return 1;
+            }
+
+            return 0;
+        });
+        return serve;
+    }
+
+    /// <summary>Combines the file (if any) with command-line overrides.</summary>
+    public static GatewayOptions Resolve(FileInfo? file, string? listen, IReadOnlyList<string> nodes)
+    {
+        var options = file is null ? new GatewayOptions() : GatewayConfigFile.Load(file.FullName);
+        if (listen is not null)
+        {
+            options = options with { Listen = listen };
+        }
+
+        if (nodes.Count > 0)
+        {
+            options = options with { Nodes = [.. nodes.Select(NodeOptions.Parse)] };
+        }
+
+        return options;
+    }
+}

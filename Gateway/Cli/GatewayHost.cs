@@ -1,0 +1,41 @@
+using JdwpGateway.Routing;
+using JdwpGateway.Routing.Config;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace JdwpGateway.Cli;
+
+/// <summary>Runs a <see cref="GatewayServer"/> under Microsoft.Extensions.Hosting (Ctrl-C and SIGTERM stop it cleanly).</summary>
+public static class GatewayHost
+{
+    /// <summary>Builds the host; <paramref name="onStarted"/> runs once the gateway listens.</summary>
+    public static IHost Build(GatewayOptions options, LogLevel logLevel, Action<GatewayServer>? onStarted = null)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(logLevel);
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(sp => new GatewayServer(options, sp.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddHostedService(sp => new GatewayHostedService(sp.GetRequiredService<GatewayServer>(), onStarted));
+        return builder.Build();
+    }
+
+    private sealed class GatewayHostedService(GatewayServer server, Action<GatewayServer>? onStarted) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            server.Start();
+            onStarted?.Invoke(server);
+            return Task.CompletedTask;
+        }
+
+        public async Task StopAsync(CancellationToken cancellationToken) => await server.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,83 @@
+using JdwpGateway.Routing.Config;
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace JdwpGateway.Configuration;
+
+/// <summary>
+/// Reads <c>gateway.yaml</c>. The file's shape is documented in docs/configuration.md; unknown keys are errors so a
+/// typo never silently falls back to a default.
+/// </summary>
+public static class GatewayConfigFile
+{
+    /// <summary>Loads and binds a YAML file.</summary>
+    /// <exception cref="GatewayConfigException">The file is missing, is not valid YAML, or has unknown keys.</exception>
+    public static GatewayOptions Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new GatewayConfigException($"configuration file '{path}' does not exist");
+        }
+
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    /// <summary>Binds YAML text.</summary>
+    public static GatewayOptions Parse(string yaml, string source = "<yaml>")
+    {
+        var deserializer = new DeserializerBuilder()
+            .WithNamingConvention(CamelCaseNamingConvention.Instance)
+            .Build();
+        Document? document;
+        try
+        {
+            document = deserializer.Deserialize<Document?>(yaml);
+        }
+        catch (YamlException ex)
+        {
+            var inner = ex.InnerException?.Message;
+            throw new GatewayConfigException($"{source}: line {ex.Start.Line}, column {ex.Start.Column}: {inner ?? ex.Message}", ex);
+        }
+
+        document ??= new Document();
+        var defaults = new GatewayOptions();
+        return new GatewayOptions
+        {
+            Listen = document.Listen ?? defaults.Listen,
+            MaxPacketLength = document.MaxPacketLength ?? defaults.MaxPacketLength,
+            NodeConnectTimeout = Seconds(document.NodeConnectTimeoutSeconds) ?? defaults.NodeConnectTimeout,
+            NodeRetryInterval = Seconds(document.NodeRetrySeconds) ?? defaults.NodeRetryInterval,
+            DebuggerHandshakeTimeout = Seconds(document.DebuggerHandshakeTimeoutSeconds) ?? defaults.DebuggerHandshakeTimeout,
+            Nodes = [.. (document.Nodes ?? []).Select(n => new NodeOptions { Name = n.Name ?? string.Empty, Address = n.Address ?? string.Empty })],
+        };
+    }
+
+    private static TimeSpan? Seconds(double? value) => value is { } s ? TimeSpan.FromSeconds(s) : null;
+
+    // Mutable shapes for YamlDotNet; GatewayOptions stays immutable.
+    private sealed class Document
+    {
+        public string? Listen { get; set; }
+
+        public int? MaxPacketLength { get; set; }
+
+        public double? NodeConnectTimeoutSeconds { get; set; }
+
+        public double? NodeRetrySeconds { get; set; }
+
+        public double? DebuggerHandshakeTimeoutSeconds { get; set; }
+
+        public List<NodeDocument>? Nodes { get; set; }
+    }
+
+    private sealed class NodeDocument
+    {
+        public string? Name { get; set; }
+
+        public string? Address { get; set; }
+    }
+}
+
+/// <summary>A configuration problem the user must fix; the message says what and where.</summary>
+public sealed class GatewayConfigException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,4 @@
+using System.CommandLine;
+using JdwpGateway.Cli;
+
+return await GatewayCli.Build().Parse(args).InvokeAsync().ConfigureAwait(false);
