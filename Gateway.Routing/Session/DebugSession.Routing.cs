@@ -96,13 +96,14 @@ public sealed partial class DebugSession
         return last ?? Reply.Error(ErrorCode.InvalidObject, "no node of the virtual VM is connected");
     }
 
-    /// <summary>Replies the virtual VM presents differently from the node: thread names carry the node name; a node's top-level groups hang under the node's group.</summary>
+    /// <summary>Replies the virtual VM presents differently from the node: thread and group names carry the node name; a node's top-level groups hang under the node's group.</summary>
     private Reply Adjust(CommandSpec spec, NodeLink node, Reply reply)
     {
         switch (spec.Set, spec.Command)
         {
-            case (11, 1):
+            case (11, 1) or (12, 1):
                 {
+                    // Several nodes have a "main" thread and a "main" group: the node's name tells them apart.
                     var name = new JdwpReader(reply.Body).ReadStringBytes();
                     var prefixed = new JdwpWriter(name.Length + 16);
                     var prefix = System.Text.Encoding.UTF8.GetBytes($"[{node.Name}] ");
