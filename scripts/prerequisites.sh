@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what the demo and the tests need, if missing: the .NET 10 SDK is expected on the machine;
+# a JDK 17 with jdb comes from Debian's packages.
+set -euo pipefail
+
+need_apt=()
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "prerequisites: the .NET 10 SDK is required (https://dot.net); 'dotnet' is not on PATH" >&2
+  exit 1
+fi
+if [ ! -x /usr/lib/jvm/java-17-openjdk-amd64/bin/jdb ] && ! command -v jdb >/dev/null 2>&1; then
+  need_apt+=(openjdk-17-jdk-headless)
+fi
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "prerequisites: installing ${need_apt[*]}"
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}"
+fi
