@@ -20,12 +20,18 @@ public sealed partial class DebugSession
             return Task.FromResult(Reply.Error(ErrorCode.NotImplemented, "unknown command set or command"));
         }
 
-        return (packet.CommandSet, packet.Command) switch
+        var route = CommandRoutes.For(spec);
+        return route.Kind switch
         {
-            (1, _) => VirtualMachineCommandAsync(packet, spec, token),
-            (15, 1) => SetRequestAsync(packet.Body),
-            (15, 2) => ClearRequestAsync(packet.Body),
-            (15, 3) => ClearAllBreakpointsAsync(),
+            RouteKind.NotImplemented => Task.FromResult(NotImplemented(spec)),
+            RouteKind.Event => Task.FromResult(Reply.Error(ErrorCode.NotImplemented, "debuggers do not send events")),
+            RouteKind.EventRequest => packet.Command switch
+            {
+                1 => SetRequestAsync(packet.Body),
+                2 => ClearRequestAsync(packet.Body),
+                _ => ClearAllBreakpointsAsync(),
+            },
+            _ when packet.CommandSet == 1 => VirtualMachineCommandAsync(packet, spec, token),
             _ => RouteByIdsAsync(packet, spec),
         };
     }

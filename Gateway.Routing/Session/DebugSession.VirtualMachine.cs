@@ -27,7 +27,6 @@ public sealed partial class DebugSession
         10 or 15 or 16 or 19 => BroadcastAsync(packet),
         12 or 17 => CapabilitiesAsync(packet),
         14 => DisposeObjectsAsync(packet.Body),
-        18 => Task.FromResult(NotImplemented(spec)),
         21 => InstanceCountsAsync(packet.Body),
         _ => RouteByIdsAsync(packet, spec),
     };

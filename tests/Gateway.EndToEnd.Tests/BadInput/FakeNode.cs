@@ -40,6 +40,7 @@ public sealed class FakeNode : IAsyncDisposable
     private readonly List<Socket> _sockets = [];
     private readonly Task _acceptLoop;
     private int _accepted;
+    private long _garbageOffset = -1;
 
     /// <summary>Listens on a free loopback port.</summary>
     public FakeNode(FakeNodeBehavior behavior)
@@ -54,6 +55,9 @@ public sealed class FakeNode : IAsyncDisposable
 
     /// <summary>The port the fake node listens on.</summary>
     public int Port { get; }
+
+    /// <summary>Stream offset of the last garbage header sent (bytes written before it, the handshake included); -1 before any.</summary>
+    public long GarbageOffset => Interlocked.Read(ref _garbageOffset);
 
     /// <summary>How many connections the gateway opened so far.</summary>
     public int Accepted => Volatile.Read(ref _accepted);
@@ -122,8 +126,10 @@ public sealed class FakeNode : IAsyncDisposable
             socket.NoDelay = true;
             await ReceiveExactlyAsync(socket, Handshake.Length, token).ConfigureAwait(false);
             await socket.SendAsync(Handshake, SocketFlags.None, token).ConfigureAwait(false);
+            long written = Handshake.Length;
             if (_behavior == FakeNodeBehavior.GarbageAfterHandshake)
             {
+                Interlocked.Exchange(ref _garbageOffset, written);
                 await SendGarbageAsync(socket, token).ConfigureAwait(false);
             }
             else
@@ -143,18 +149,22 @@ public sealed class FakeNode : IAsyncDisposable
                         _ => JdwpPacket.NewReply(id, 99, []),
                     };
                     await SendPacketAsync(socket, reply, token).ConfigureAwait(false);
+                    written += reply.Length;
                     answered.Add(key);
                     if (answered.Contains((1, 7)) && answered.Contains((1, 1)))
                     {
                         if (_behavior == FakeNodeBehavior.GarbageAfterVersion)
                         {
+                            Interlocked.Exchange(ref _garbageOffset, written);
                             await SendGarbageAsync(socket, token).ConfigureAwait(false);
                             break;
                         }
 
                         // suspendPolicy NONE, one event, of kind 0xEE (no such kind).
                         var body = new JdwpWriter().Byte(0).Int(1).Byte(0xEE).Int(0).Long(0).ToArray();
-                        await SendPacketAsync(socket, JdwpPacket.NewCommand(BadEventPacketId, 64, 100, body), token).ConfigureAwait(false);
+                        var bad = JdwpPacket.NewCommand(BadEventPacketId, 64, 100, body);
+                        await SendPacketAsync(socket, bad, token).ConfigureAwait(false);
+                        written += bad.Length;
                         answered.Clear();
                     }
                 }
