@@ -154,6 +154,12 @@ public sealed partial class DebugSession
             }
 
             _virtualSuspendCount = Math.Max(0, _virtualSuspendCount - 1);
+            if (_virtualSuspendCount == 0)
+            {
+                // Frame IDs die when their thread resumes; the debugger re-reads frames after the next suspension.
+                Vm.Frames.Clear();
+            }
+
             while (_virtualSuspendCount == 0 && _parked.TryDequeue(out var parked))
             {
                 if (parked.Node.IsUp)

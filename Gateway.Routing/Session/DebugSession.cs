@@ -22,6 +22,7 @@ public sealed partial class DebugSession : IAsyncDisposable
     private readonly List<Task> _background = [];
     private int _nextEventId = 0x40000000;
     private volatile bool _disposeRequested;
+    private string? _closeReason;
 
     /// <summary>Creates a session for a debugger whose handshake is done.</summary>
     public DebugSession(int number, JdwpConnection debugger, GatewayOptions options, ILogger logger)
@@ -88,12 +89,12 @@ public sealed partial class DebugSession : IAsyncDisposable
         {
             reason = "gateway stopping";
         }
-        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or ObjectDisposedException or InvalidOperationException)
         {
             reason = ex.Message;
         }
 
-        GatewayLog.DebuggerDetached(_logger, Name, reason);
+        GatewayLog.DebuggerDetached(_logger, Name, _closeReason ?? reason);
     }
 
     /// <summary>Closes the debugger and every node connection.</summary>
@@ -106,14 +107,22 @@ public sealed partial class DebugSession : IAsyncDisposable
             await node.DisposeAsync().ConfigureAwait(false);
         }
 
-        try
+        Task[] background;
+        lock (_background)
         {
-            await Task.WhenAll(_background).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException or IOException)
-        {
+            background = [.. _background];
         }
 
+        try
+        {
+            await Task.WhenAll(background).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException or IOException or ObjectDisposedException)
+        {
+            // Background work ends with its connections; what it was doing no longer matters.
+        }
+
+        // A node that connected while the session was ending (a retry) must not keep its agent attached.
         foreach (var node in Vm.UpNodes)
         {
             await node.DisposeAsync().ConfigureAwait(false);
@@ -146,11 +155,13 @@ public sealed partial class DebugSession : IAsyncDisposable
         }
         catch (JdwpProtocolException ex)
         {
-            // The debugger's own packet did not match its layout: that breaks the framing contract.
+            // The debugger's own packet did not match its layout: that breaks the framing contract, so the connection
+            // closes (which ends the read loop and the session) and nothing is sent back.
             var located = ex.At(_debugger.Name, packet.Id, name);
             GatewayLog.MalformedInput(_logger, _debugger.Name, located.Message);
+            _closeReason = located.Message;
             await _debugger.DisposeAsync().ConfigureAwait(false);
-            throw located;
+            return;
         }
         catch (Exception ex) when (ex is IOException or NodeCommandException or TimeoutException)
         {

@@ -78,6 +78,10 @@ public sealed class NodeIdTable(VirtualIds ids)
         }
     }
 
-    /// <summary>Forgets every entry of a node; used for frames, which die when the node resumes.</summary>
-    public void ClearNode(int node) => RemoveNode(node);
+    /// <summary>Forgets every entry.</summary>
+    public void Clear()
+    {
+        _toVirtual.Clear();
+        _toNode.Clear();
+    }
 }
