@@ -53,6 +53,9 @@ internal static partial class GatewayLog
     [LoggerMessage(17, LogLevel.Debug, "{Session}: holding a SUSPEND_ALL event from {Node} until the debugger resumes ({Count} held)", EventName = "EventParked")]
     public static partial void EventParked(ILogger logger, string session, string node, int count);
 
+    [LoggerMessage(18, LogLevel.Information, "{Session}: told the debugger {Kind} for {Count} threads of {Node}", EventName = "ThreadsAnnounced")]
+    public static partial void ThreadsAnnounced(ILogger logger, string session, string kind, int count, string node);
+
     [LoggerMessage(16, LogLevel.Warning, "{Connection}: no JDWP handshake within {Timeout}; closing", EventName = "HandshakeTimeout")]
     public static partial void HandshakeTimeout(ILogger logger, string connection, TimeSpan timeout);
 }

@@ -184,9 +184,16 @@ public static class PacketRewriter
 
     private static void WalkArrayRegion(ref JdwpReader reader, ref WalkState state)
     {
+        var tagAt = reader.PacketOffset;
         var tag = reader.ReadByte();
         state.Writer.Byte(tag);
         var size = PrimitiveSize(tag);
+        if (size < 0)
+        {
+            // Validates the tag: an object region's elements carry their own tags, but the region's must be known too.
+            ObjectKindOf(tag, tagAt);
+        }
+
         var count = reader.ReadCount(size > 0 ? size : 1);
         state.Writer.Int(count);
         if (size >= 0)

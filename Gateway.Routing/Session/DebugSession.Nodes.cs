@@ -1,3 +1,6 @@
+using JdwpGateway.Protocol;
+using JdwpGateway.Protocol.Encoding;
+using JdwpGateway.Protocol.Spec;
 using JdwpGateway.Routing.Config;
 using JdwpGateway.Routing.Nodes;
 
@@ -88,6 +91,9 @@ public sealed partial class DebugSession
             return;
         }
 
+        // To the debugger the node's threads are new: announce them before any of their events can arrive (jdb,
+        // for one, cannot handle an event on a thread it never heard of).
+        await AnnounceThreadsAsync(node).ConfigureAwait(false);
         foreach (var request in Vm.Requests.All.ToList())
         {
             await ApplyRequestAsync(request, node).ConfigureAwait(false);
@@ -109,8 +115,92 @@ public sealed partial class DebugSession
 
         GatewayLog.NodeLeft(_logger, Name, link.Name, reason?.Message ?? "connection closed by the node");
         await link.DisposeAsync().ConfigureAwait(false);
+        await AnnounceThreadDeathsAsync(link).ConfigureAwait(false);
         Vm.RemoveNode(link.Index);
         RemoveWatches(link.Index);
         Track(RetryNodeAsync(link.Index, link.Options, _stop.Token));
+    }
+
+    /// <summary>Delivers ThreadStart for each thread of a node that joined, to the debugger's ThreadStart requests.</summary>
+    private async Task AnnounceThreadsAsync(NodeLink node)
+    {
+        var requests = Vm.Requests.All.Where(r => r.EventKind == (byte)EventKind.ThreadStart && r.BoundNode is null).ToList();
+        if (requests.Count == 0)
+        {
+            return;
+        }
+
+        var spec = JdwpSpec.Find(1, 4)!;
+        var reply = await node.SendAsync(1, 4, []).ConfigureAwait(false);
+        var threads = await ToDebuggerAsync(node, spec.Reply, reply.Body, 0, reply.Id, spec.FullName).ConfigureAwait(false);
+        if (reply.ErrorCode != 0 || threads.Code != ErrorCode.None)
+        {
+            return;
+        }
+
+        var reader = new JdwpReader(threads.Body);
+        var count = reader.ReadCount(8);
+        var ids = new List<ulong>(count);
+        for (var i = 0; i < count; i++)
+        {
+            ids.Add(reader.ReadId(8));
+        }
+
+        await SynthesizeAsync(node, EventKind.ThreadStart, requests, ids).ConfigureAwait(false);
+    }
+
+    /// <summary>Delivers ThreadDeath for each thread of a node that left, to the debugger's ThreadDeath requests.</summary>
+    private async Task AnnounceThreadDeathsAsync(NodeLink node)
+    {
+        var requests = Vm.Requests.All.Where(r => r.EventKind == (byte)EventKind.ThreadDeath && r.BoundNode is null).ToList();
+        var threads = Vm.Objects.VirtualIdsOf(node.Index, IdKind.Thread);
+        await _eventLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            // Events held from the dead node can never be acted on.
+            var kept = _parked.Where(p => p.Node.Index != node.Index).ToList();
+            _parked.Clear();
+            kept.ForEach(_parked.Enqueue);
+        }
+        finally
+        {
+            _eventLock.Release();
+        }
+
+        if (requests.Count > 0 && threads.Count > 0)
+        {
+            await SynthesizeAsync(node, EventKind.ThreadDeath, requests, threads).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Sends the debugger thread events the nodes never sent (a thread of a joining node "starts", one of a dead node
+    /// "dies"). They suspend nothing: the threads are running, or gone.
+    /// </summary>
+    private async Task SynthesizeAsync(NodeLink node, EventKind kind, IReadOnlyList<Requests.VirtualRequest> requests, IReadOnlyList<ulong> threads)
+    {
+        var events = new JdwpWriter().Byte((byte)SuspendPolicy.None).Int(requests.Count * threads.Count);
+        foreach (var thread in threads)
+        {
+            foreach (var request in requests)
+            {
+                events.Byte((byte)kind).Int(request.Id).Id(thread, 8);
+            }
+        }
+
+        await _eventLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            GatewayLog.ThreadsAnnounced(_logger, Name, kind.ToString(), threads.Count, node.Name);
+            await _debugger.SendAsync(JdwpPacket.NewCommand(Interlocked.Increment(ref _nextEventId), 64, 100, events.ToArray())).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The debugger is gone; nothing to tell.
+        }
+        finally
+        {
+            _eventLock.Release();
+        }
     }
 }

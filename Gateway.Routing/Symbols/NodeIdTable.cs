@@ -57,6 +57,10 @@ public sealed class NodeIdTable(VirtualIds ids)
     /// <summary>Looks up a virtual ID.</summary>
     public bool TryResolve(ulong virtualId, out NodeRef nodeRef) => _toNode.TryGetValue(virtualId, out nodeRef);
 
+    /// <summary>The virtual IDs of a node's entries of one kind (e.g. the threads the debugger may know).</summary>
+    public IReadOnlyList<ulong> VirtualIdsOf(int node, IdKind kind) =>
+        [.. _toNode.Where(p => p.Value.Node == node && p.Value.Kind == kind).Select(p => p.Key)];
+
     /// <summary>Forgets every entry of a node that left (its IDs can never be valid again).</summary>
     public void RemoveNode(int node)
     {

@@ -35,8 +35,11 @@ internal sealed class LayoutBodyGenerator
         _idLimit = idLimit;
     }
 
+    /// <summary>Types a field or an array component can have: every tag but void.</summary>
+    public static readonly byte[] NonVoidTags = [.. AllTags.Where(t => t != (byte)'V')];
+
     /// <summary>Untagged values get their tag from their subject (field or array ID); the mappers use the same function.</summary>
-    public static byte UntaggedTagOf(ulong subject) => AllTags[(int)(subject % (ulong)AllTags.Length)];
+    public static byte UntaggedTagOf(ulong subject) => NonVoidTags[(int)(subject % (ulong)NonVoidTags.Length)];
 
     public static LayoutBodyGenerator FromRandom(Random random, IdSizes sizes, ulong idLimit = 0) =>
         new(max => (uint)random.NextInt64(max), () => (ulong)random.NextInt64() ^ ((ulong)random.Next(2) << 63), sizes, idLimit);
@@ -133,8 +136,7 @@ internal sealed class LayoutBodyGenerator
             case ArrayRegion:
                 {
                     // Arrays of void do not exist; every other tag is a possible component type.
-                    var regionTags = AllTags.Where(t => t != (byte)'V').ToArray();
-                    var tag = regionTags[_next((uint)regionTags.Length)];
+                    var tag = NonVoidTags[_next((uint)NonVoidTags.Length)];
                     var count = (int)_next(4);
                     bytes.U8(tag).I32(count);
                     for (var i = 0; i < count; i++)
