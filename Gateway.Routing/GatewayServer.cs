@@ -129,10 +129,17 @@ public sealed class GatewayServer : IAsyncDisposable
                 }
             }
 
-            var session = new DebugSession(number, connection, _options, _logger);
-            if (Interlocked.CompareExchange(ref _active, session, null) is { } attached)
+            if (_active is { } attached)
             {
                 GatewayLog.SecondDebuggerRefused(_logger, remote, attached.Name);
+                return;
+            }
+
+            var session = new DebugSession(number, connection, _options, _logger);
+            if (Interlocked.CompareExchange(ref _active, session, null) is { } raced)
+            {
+                GatewayLog.SecondDebuggerRefused(_logger, remote, raced.Name);
+                await session.DisposeAsync().ConfigureAwait(false);
                 return;
             }
 
@@ -143,8 +150,11 @@ public sealed class GatewayServer : IAsyncDisposable
             }
             finally
             {
-                await session.DisposeAsync().ConfigureAwait(false);
+                // Free the nodes and the slot first, so a debugger that reconnects at once is served; then let
+                // background work wind down.
+                await session.CloseConnectionsAsync().ConfigureAwait(false);
                 Interlocked.CompareExchange(ref _active, null, session);
+                await session.DisposeAsync().ConfigureAwait(false);
             }
         }
         catch (JdwpProtocolException ex)

@@ -12,6 +12,7 @@ public sealed class JdwpCommandChannel : IAsyncDisposable
     private readonly ConcurrentDictionary<int, TaskCompletionSource<JdwpPacket>> _pending = new();
     private readonly CancellationTokenSource _stop = new();
     private int _nextId;
+    private int _disposed;
     private Task? _readLoop;
     private Exception? _closedBecause;
 
@@ -72,6 +73,12 @@ public sealed class JdwpCommandChannel : IAsyncDisposable
     /// <summary>Stops reading and closes the connection; pending commands fail.</summary>
     public async ValueTask DisposeAsync()
     {
+        // Several owners may close a channel (a malformed event, the node leaving, the session ending).
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _stop.Cancel();
         await _connection.DisposeAsync().ConfigureAwait(false);
         if (_readLoop is not null)

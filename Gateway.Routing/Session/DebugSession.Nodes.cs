@@ -24,21 +24,35 @@ public sealed partial class DebugSession
 
     private async Task<bool> TryConnectAsync(int index, NodeOptions node, CancellationToken token, bool logFailure = true)
     {
-        // An agent whose previous debugger just detached needs a moment to listen again: retry briefly on refusal.
+        // An agent whose previous debugger just detached needs a moment to listen again: retry briefly, but only when
+        // the connection was refused (a node that accepts and then stays silent costs one timeout, not several).
         for (var attempt = 1; logFailure && attempt < 4; attempt++)
         {
-            if (await TryConnectOnceAsync(index, node, token, logFailure: false).ConfigureAwait(false))
+            var outcome = await TryConnectOnceAsync(index, node, token, logFailure: false).ConfigureAwait(false);
+            if (outcome != ConnectOutcome.Refused)
             {
-                return true;
+                if (outcome == ConnectOutcome.Connected)
+                {
+                    return true;
+                }
+
+                break;
             }
 
             await Task.Delay(300, token).ConfigureAwait(false);
         }
 
-        return await TryConnectOnceAsync(index, node, token, logFailure).ConfigureAwait(false);
+        return await TryConnectOnceAsync(index, node, token, logFailure).ConfigureAwait(false) == ConnectOutcome.Connected;
     }
 
-    private async Task<bool> TryConnectOnceAsync(int index, NodeOptions node, CancellationToken token, bool logFailure)
+    private enum ConnectOutcome
+    {
+        Connected,
+        Refused,
+        Failed,
+    }
+
+    private async Task<ConnectOutcome> TryConnectOnceAsync(int index, NodeOptions node, CancellationToken token, bool logFailure)
     {
         try
         {
@@ -46,13 +60,13 @@ public sealed partial class DebugSession
             Vm.AddNode(link);
             GatewayLog.NodeConnected(_logger, Name, node.Name, link.Version.VmVersion, link.Version.JdwpMajor, link.Version.JdwpMinor);
             Track(WatchNodeAsync(link));
-            return true;
+            return ConnectOutcome.Connected;
         }
         catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or OperationCanceledException or Protocol.JdwpProtocolException)
         {
             if (token.IsCancellationRequested)
             {
-                return false;
+                return ConnectOutcome.Failed;
             }
 
             if (logFailure)
@@ -60,7 +74,9 @@ public sealed partial class DebugSession
                 GatewayLog.NodeUnavailable(_logger, Name, node.Name, node.Address, ex is OperationCanceledException ? "timed out" : ex.Message, _options.NodeRetryInterval);
             }
 
-            return false;
+            return ex is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused }
+                ? ConnectOutcome.Refused
+                : ConnectOutcome.Failed;
         }
     }
 
@@ -71,7 +87,7 @@ public sealed partial class DebugSession
             while (!token.IsCancellationRequested)
             {
                 await Task.Delay(_options.NodeRetryInterval, token).ConfigureAwait(false);
-                if (await TryConnectAsync(index, node, token, logFailure: false).ConfigureAwait(false))
+                if (await TryConnectOnceAsync(index, node, token, logFailure: false).ConfigureAwait(false) == ConnectOutcome.Connected)
                 {
                     await JoinNodeAsync(index).ConfigureAwait(false);
                     return;

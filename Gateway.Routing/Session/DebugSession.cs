@@ -23,6 +23,7 @@ public sealed partial class DebugSession : IAsyncDisposable
     private int _nextEventId = 0x40000000;
     private volatile bool _disposeRequested;
     private string? _closeReason;
+    private int _disposed;
 
     /// <summary>Creates a session for a debugger whose handshake is done.</summary>
     public DebugSession(int number, JdwpConnection debugger, GatewayOptions options, ILogger logger)
@@ -97,15 +98,29 @@ public sealed partial class DebugSession : IAsyncDisposable
         GatewayLog.DebuggerDetached(_logger, Name, _closeReason ?? reason);
     }
 
-    /// <summary>Closes the debugger and every node connection.</summary>
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// Closes the debugger and every node connection, so the agents release their threads and accept the next debugger;
+    /// background work may still be winding down (see <see cref="DisposeAsync"/>).
+    /// </summary>
+    public async Task CloseConnectionsAsync()
     {
-        _stop.Cancel();
+        await _stop.CancelAsync().ConfigureAwait(false);
         await _debugger.DisposeAsync().ConfigureAwait(false);
         foreach (var node in Vm.UpNodes)
         {
             await node.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Closes the debugger and every node connection, and waits for background work to end.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await CloseConnectionsAsync().ConfigureAwait(false);
 
         Task[] background;
         lock (_background)
@@ -141,6 +156,13 @@ public sealed partial class DebugSession : IAsyncDisposable
             _background.RemoveAll(t => t.IsCompleted);
             _background.Add(task);
         }
+
+        // Background work must never fail unseen: log what escaped it.
+        _ = task.ContinueWith(
+            t => GatewayLog.UnexpectedFailure(_logger, t.Exception!.GetBaseException(), Name, "running background work"),
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
     }
 
     private async Task HandleCommandAsync(JdwpPacket packet, CancellationToken token)

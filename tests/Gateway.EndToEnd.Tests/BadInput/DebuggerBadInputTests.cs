@@ -40,7 +40,11 @@ public sealed class DebuggerBadInputTests : BadInputTestBase
             await using var jdb = await JdbDriver.AttachAsync(server.LocalEndPoint.Port, java, timeout: Wait);
             try
             {
-                var threads = await jdb.ExpectAsync("threads", @"\[node-a\][\s\S]*\[node-b\]|\[node-b\][\s\S]*\[node-a\]", Wait);
+                // Thread lines look like "  (java.lang.Thread)4930   [node-a] Signal Dispatcher   running"; group headers
+                // ("Group [node-a] system:") also carry the node name, so match thread lines only.
+                const string nodeA = @"\([\w.$]+\)(?:0x)?[0-9a-f]+\s+\[node-a\] \S";
+                const string nodeB = @"\([\w.$]+\)(?:0x)?[0-9a-f]+\s+\[node-b\] \S";
+                var threads = await jdb.ExpectAsync("threads", $"{nodeA}[\\s\\S]*{nodeB}|{nodeB}[\\s\\S]*{nodeA}", Wait);
                 Assert.Contains("[node-a] ", threads.Value, StringComparison.Ordinal);
                 Assert.Contains("[node-b] ", threads.Value, StringComparison.Ordinal);
             }
@@ -48,6 +52,34 @@ public sealed class DebuggerBadInputTests : BadInputTestBase
             {
                 throw new TimeoutException(e.Message + "\nGateway log:\n" + Log.Dump(), e);
             }
+        }
+
+        AssertNothingUnhandled();
+    }
+
+    [Fact]
+    public async Task A_debugger_that_closes_during_the_handshake_is_logged_and_the_gateway_keeps_listening()
+    {
+        // No session starts, so no JVM is needed: the node is a port nobody listens on.
+        await using (var server = StartGateway([new Routing.Config.NodeOptions { Name = "node-a", Address = $"127.0.0.1:{FreePort.Next()}" }]))
+        {
+            await using (var early = await RawDebugger.ConnectAsync(server.LocalEndPoint))
+            {
+                await early.SendRawAsync("JDWP-Ha"u8.ToArray());
+                early.ShutdownSend();
+                Assert.True(await early.WaitForCloseAsync(Wait), "the gateway kept a half-handshaken, half-closed connection open\n" + Log.Dump());
+            }
+
+            var line = await Log.WaitForAsync(e => e.EventName == "MalformedInput" && e.Message.Contains("debugger#1", StringComparison.Ordinal), "about debugger#1 closing during the handshake", Wait);
+            Assert.Equal(LogLevel.Warning, line.Level);
+            Assert.Contains("byte offset 7", line.Message, StringComparison.Ordinal);
+            Assert.Contains("handshake", line.Message, StringComparison.Ordinal);
+
+            // The listener still accepts, handshakes and answers (over no nodes: the only one is down).
+            await using var next = await RawDebugger.AttachAsync(server.LocalEndPoint);
+            var (code, description) = await next.VersionAsync();
+            Assert.Equal(0, code);
+            Assert.Contains("JdwpGateway virtual VM over 0 node(s)", description, StringComparison.Ordinal);
         }
 
         AssertNothingUnhandled();
@@ -159,6 +191,47 @@ public sealed class DebuggerBadInputTests : BadInputTestBase
             Assert.Contains("JdwpGateway virtual VM", description, StringComparison.Ordinal);
         }
 
+        AssertNothingUnhandled();
+    }
+
+    [Fact]
+    public async Task A_debugger_that_reconnects_as_soon_as_its_bad_connection_was_closed_is_served()
+    {
+        const int rounds = 25;
+        var refusals = new List<string>();
+        await using var cluster = await DemoCluster.BuildAndStartAsync(2);
+        await using (var server = StartGateway(NodesOf(cluster)))
+        {
+            for (var round = 1; round <= rounds; round++)
+            {
+                await using (var bad = await RawDebugger.AttachAsync(server.LocalEndPoint))
+                {
+                    var (error, _) = await bad.VersionAsync();
+                    Assert.Equal(0, error);
+                    await bad.SendRawAsync(new byte[] { 0, 0, 0, 5, 0, 0, 0, 7, 0, 1, 1 });
+                    Assert.True(await bad.WaitForCloseAsync(Wait), $"round {round}: the bad connection was not closed\n{Log.Dump()}");
+                }
+
+                // Reconnect at once, as a debugger's reconnect loop does: the old session's debugger is gone, so the
+                // gateway must not refuse this one as "a second debugger".
+                await using (var next = await RawDebugger.AttachAsync(server.LocalEndPoint))
+                {
+                    try
+                    {
+                        var (code, _) = await next.VersionAsync();
+                        Assert.Equal(0, code);
+                    }
+                    catch (EndOfStreamException)
+                    {
+                        refusals.Add($"round {round}: {Log.Entries.LastOrDefault(e => e.EventName == "SecondDebuggerRefused")?.Message ?? "closed without a refusal line"}");
+                    }
+                }
+
+                await WaitUntilNoSessionAsync(server);
+            }
+        }
+
+        Assert.True(refusals.Count == 0, $"{refusals.Count} of {rounds} debuggers that attached right after the previous connection was closed were refused:\n{string.Join("\n", refusals)}");
         AssertNothingUnhandled();
     }
 

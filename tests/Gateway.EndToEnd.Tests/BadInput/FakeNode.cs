@@ -17,6 +17,12 @@ public enum FakeNodeBehavior
 
     /// <summary>Answers IDSizes and Version, then sends a well-framed Event.Composite whose event kind does not exist.</summary>
     MalformedEventAfterVersion,
+
+    /// <summary>Answers IDSizes and Version, then answers VirtualMachine.AllThreads with a count of 3 but only 5 bytes of IDs.</summary>
+    MalformedAllThreadsReply,
+
+    /// <summary>Accepts the connection and never answers the handshake.</summary>
+    NeverHandshakes,
 }
 
 /// <summary>
@@ -41,6 +47,7 @@ public sealed class FakeNode : IAsyncDisposable
     private readonly Task _acceptLoop;
     private int _accepted;
     private long _garbageOffset = -1;
+    private int _badReplyId = -1;
 
     /// <summary>Listens on a free loopback port.</summary>
     public FakeNode(FakeNodeBehavior behavior)
@@ -58,6 +65,9 @@ public sealed class FakeNode : IAsyncDisposable
 
     /// <summary>Stream offset of the last garbage header sent (bytes written before it, the handshake included); -1 before any.</summary>
     public long GarbageOffset => Interlocked.Read(ref _garbageOffset);
+
+    /// <summary>Packet id of the last malformed AllThreads reply sent; -1 before any.</summary>
+    public int BadReplyId => Volatile.Read(ref _badReplyId);
 
     /// <summary>How many connections the gateway opened so far.</summary>
     public int Accepted => Volatile.Read(ref _accepted);
@@ -124,6 +134,16 @@ public sealed class FakeNode : IAsyncDisposable
         try
         {
             socket.NoDelay = true;
+            if (_behavior == FakeNodeBehavior.NeverHandshakes)
+            {
+                var sink = new byte[256];
+                while (await socket.ReceiveAsync(sink, SocketFlags.None, token).ConfigureAwait(false) > 0)
+                {
+                }
+
+                return;
+            }
+
             await ReceiveExactlyAsync(socket, Handshake.Length, token).ConfigureAwait(false);
             await socket.SendAsync(Handshake, SocketFlags.None, token).ConfigureAwait(false);
             long written = Handshake.Length;
@@ -146,12 +166,18 @@ public sealed class FakeNode : IAsyncDisposable
                     {
                         (1, 7) => JdwpPacket.NewReply(id, 0, new JdwpWriter().Int(8).Int(8).Int(8).Int(8).Int(8).ToArray()),
                         (1, 1) => JdwpPacket.NewReply(id, 0, new JdwpWriter().String("fake agent").Int(17).Int(0).String("17.0.0-fake").String("Fake VM").ToArray()),
+                        (1, 4) when _behavior == FakeNodeBehavior.MalformedAllThreadsReply => JdwpPacket.NewReply(id, 0, new JdwpWriter().Int(3).Bytes([1, 2, 3, 4, 5]).ToArray()),
                         _ => JdwpPacket.NewReply(id, 99, []),
                     };
                     await SendPacketAsync(socket, reply, token).ConfigureAwait(false);
                     written += reply.Length;
                     answered.Add(key);
-                    if (answered.Contains((1, 7)) && answered.Contains((1, 1)))
+                    if (key == (1, 4) && _behavior == FakeNodeBehavior.MalformedAllThreadsReply)
+                    {
+                        Volatile.Write(ref _badReplyId, id);
+                    }
+
+                    if (_behavior != FakeNodeBehavior.MalformedAllThreadsReply && answered.Contains((1, 7)) && answered.Contains((1, 1)))
                     {
                         if (_behavior == FakeNodeBehavior.GarbageAfterVersion)
                         {

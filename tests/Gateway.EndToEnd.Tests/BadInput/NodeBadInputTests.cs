@@ -59,37 +59,57 @@ public sealed class NodeBadInputTests : BadInputTestBase
         AssertNothingUnhandled();
     }
 
+    [Fact]
+    public async Task A_node_that_never_handshakes_costs_one_connect_timeout_and_only_that_node()
+    {
+        var connectTimeout = TimeSpan.FromSeconds(2);
+        await using var cluster = await DemoCluster.BuildAndStartAsync(2);
+        await using var silent = new FakeNode(FakeNodeBehavior.NeverHandshakes);
+        await using (var server = StartGateway([.. NodesOf(cluster), new NodeOptions { Name = "silent-node", Address = $"127.0.0.1:{silent.Port}" }], nodeConnectTimeout: connectTimeout))
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            await using var debugger = await RawDebugger.AttachAsync(server.LocalEndPoint, Wait);
+            var (code, description) = await debugger.VersionAsync(Wait);
+            var firstReply = clock.Elapsed;
+            Assert.Equal(0, code);
+            Assert.Contains("node-a", description, StringComparison.Ordinal);
+            Assert.Contains("node-b", description, StringComparison.Ordinal);
+            Assert.DoesNotContain("silent-node", description, StringComparison.Ordinal);
+
+            var line = await Log.WaitForAsync(e => e.EventName == "NodeUnavailable" && e.Message.Contains("silent-node", StringComparison.Ordinal), "about silent-node", Wait);
+            Assert.Equal(LogLevel.Warning, line.Level);
+            Assert.Contains($"127.0.0.1:{silent.Port}", line.Message, StringComparison.Ordinal);
+            Assert.Contains("timed out", line.Message, StringComparison.Ordinal);
+
+            // The debugger waits while the gateway connects the nodes; a node that never answers should cost one
+            // nodeConnectTimeout, not one per quick retry (those are meant for an agent that refuses while it re-listens).
+            var budget = connectTimeout + TimeSpan.FromSeconds(2.5);
+            Assert.True(firstReply <= budget, $"the first reply took {firstReply.TotalSeconds:0.0} s with nodeConnectTimeout {connectTimeout.TotalSeconds:0} s (budget {budget.TotalSeconds:0.0} s); silent-node was connected {silent.Accepted} time(s) before the session started serving\nLog:\n{Log.Dump()}");
+
+            var names = await debugger.AllThreadNamesAsync(Wait);
+            Assert.Contains(names, n => n.StartsWith("[node-a] ", StringComparison.Ordinal));
+            Assert.Contains(names, n => n.StartsWith("[node-b] ", StringComparison.Ordinal));
+        }
+
+        AssertNothingUnhandled();
+    }
+
     [Theory]
     [InlineData(FakeNodeBehavior.GarbageAfterHandshake)]
     [InlineData(FakeNodeBehavior.GarbageAfterVersion)]
     [InlineData(FakeNodeBehavior.MalformedEventAfterVersion)]
+    [InlineData(FakeNodeBehavior.MalformedAllThreadsReply)]
     public async Task A_node_that_sends_garbage_costs_only_that_node(FakeNodeBehavior behavior)
     {
+        // Checks after the first are collected, so one run shows every consequence of a failure.
+        var problems = new List<string>();
         await using var cluster = await DemoCluster.BuildAndStartAsync(2);
         await using var fake = new FakeNode(behavior);
         await using (var server = StartGateway([.. NodesOf(cluster), new NodeOptions { Name = "fake-node", Address = $"127.0.0.1:{fake.Port}" }]))
         {
             await using (var debugger = await RawDebugger.AttachAsync(server.LocalEndPoint, Wait))
             {
-                var line = behavior switch
-                {
-                    FakeNodeBehavior.GarbageAfterHandshake => await Log.WaitForAsync(e => e.EventName is "NodeUnavailable" or "MalformedInput" && e.Message.Contains("fake-node@session#1", StringComparison.Ordinal), "about fake-node's garbage", Wait),
-                    _ => await Log.WaitForAsync(e => e.EventName == "MalformedInput" && e.Message.Contains("fake-node@session#1", StringComparison.Ordinal), "about fake-node's garbage", Wait),
-                };
-                Assert.Equal(LogLevel.Warning, line.Level);
-                if (behavior == FakeNodeBehavior.MalformedEventAfterVersion)
-                {
-                    Assert.Contains($"packet id {FakeNode.BadEventPacketId}", line.Message, StringComparison.Ordinal);
-                    Assert.Contains("Event.Composite", line.Message, StringComparison.Ordinal);
-                    Assert.Contains("byte offset 16", line.Message, StringComparison.Ordinal);
-                }
-                else
-                {
-                    Assert.Contains($"packet id {FakeNode.GarbagePacketId}", line.Message, StringComparison.Ordinal);
-                    Assert.Contains($"byte offset {fake.GarbageOffset}", line.Message, StringComparison.Ordinal);
-                    Assert.Contains("exceeds the limit", line.Message, StringComparison.Ordinal);
-                }
-
+                // The debugger works with the real nodes.
                 var (code, description) = await debugger.VersionAsync(Wait);
                 Assert.Equal(0, code);
                 Assert.Contains("node-a", description, StringComparison.Ordinal);
@@ -99,21 +119,76 @@ public sealed class NodeBadInputTests : BadInputTestBase
                 Assert.Contains(names, n => n.StartsWith("[node-b] ", StringComparison.Ordinal));
                 Assert.All(names, n => Assert.False(n.StartsWith("[fake-node]", StringComparison.Ordinal), n));
 
+                // A log line names the fake node's connection, the packet id and the offset.
+                var line = behavior == FakeNodeBehavior.GarbageAfterHandshake
+                    ? await Log.WaitForAsync(e => e.EventName is "NodeUnavailable" or "MalformedInput" && e.Message.Contains("fake-node@session#1", StringComparison.Ordinal), "about fake-node's garbage", Wait)
+                    : await Log.WaitForAsync(e => e.EventName == "MalformedInput" && e.Message.Contains("fake-node@session#1", StringComparison.Ordinal), "about fake-node's garbage", Wait);
+                Assert.Equal(LogLevel.Warning, line.Level);
+                switch (behavior)
+                {
+                    case FakeNodeBehavior.MalformedEventAfterVersion:
+                        Assert.Contains($"packet id {FakeNode.BadEventPacketId}", line.Message, StringComparison.Ordinal);
+                        Assert.Contains("Event.Composite", line.Message, StringComparison.Ordinal);
+                        Assert.Contains("byte offset 16", line.Message, StringComparison.Ordinal);
+                        break;
+                    case FakeNodeBehavior.MalformedAllThreadsReply:
+                        Assert.Contains($"packet id {fake.BadReplyId}", line.Message, StringComparison.Ordinal);
+                        Assert.Contains("VirtualMachine.AllThreads", line.Message, StringComparison.Ordinal);
+                        Assert.Matches(@"byte offset (11|15)\b", line.Message);
+                        break;
+                    default:
+                        Assert.Contains($"packet id {FakeNode.GarbagePacketId}", line.Message, StringComparison.Ordinal);
+                        Assert.Contains($"byte offset {fake.GarbageOffset}", line.Message, StringComparison.Ordinal);
+                        Assert.Contains("exceeds the limit", line.Message, StringComparison.Ordinal);
+                        break;
+                }
+
                 // The gateway keeps retrying the bad node, and keeps surviving it.
-                await EventuallyAsync(() => Task.FromResult(fake.Accepted), n => n >= 3, "three connections to fake-node", TimeSpan.FromSeconds(15));
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                while (fake.Accepted < 3 && clock.Elapsed < TimeSpan.FromSeconds(15))
+                {
+                    if (behavior == FakeNodeBehavior.MalformedAllThreadsReply)
+                    {
+                        await debugger.AllThreadNamesAsync(Wait);
+                    }
+
+                    await Task.Delay(200);
+                }
+
+                if (fake.Accepted < 3)
+                {
+                    problems.Add($"the gateway stopped retrying fake-node after it misbehaved: {fake.Accepted} connection(s) in 15 s with a 500 ms retry interval");
+                }
+
                 var (stillCode, _) = await debugger.VersionAsync(Wait);
                 Assert.Equal(0, stillCode);
+                var stillNames = await debugger.AllThreadNamesAsync(Wait);
+                Assert.Contains(stillNames, n => n.StartsWith("[node-a] ", StringComparison.Ordinal));
+                Assert.Contains(stillNames, n => n.StartsWith("[node-b] ", StringComparison.Ordinal));
             }
 
-            // The session ends normally and the next debugger is served.
-            await WaitUntilNoSessionAsync(server);
-            await using var next = await RawDebugger.AttachAsync(server.LocalEndPoint, Wait);
-            var (nextCode, nextDescription) = await next.VersionAsync(Wait);
-            Assert.Equal(0, nextCode);
-            Assert.Contains("node-a", nextDescription, StringComparison.Ordinal);
+            // The session ends and the next debugger is served.
+            var ended = System.Diagnostics.Stopwatch.StartNew();
+            while (server.ActiveSession is not null && ended.Elapsed < Wait)
+            {
+                await Task.Delay(50);
+            }
+
+            if (server.ActiveSession is { } stuck)
+            {
+                problems.Add($"{stuck.Name} is still the active session {Wait.TotalSeconds:0} s after its debugger closed, so every later debugger is refused");
+            }
+            else
+            {
+                await using var next = await RawDebugger.AttachAsync(server.LocalEndPoint, Wait);
+                var (nextCode, nextDescription) = await next.VersionAsync(Wait);
+                Assert.Equal(0, nextCode);
+                Assert.Contains("node-a", nextDescription, StringComparison.Ordinal);
+            }
         }
 
         Assert.All(cluster.Nodes, n => Assert.False(n.HasExited, $"{n} exited:\n{n.RecentOutputText}"));
+        Assert.True(problems.Count == 0, string.Join("\n", problems) + "\nLog:\n" + Log.Dump());
         AssertNothingUnhandled();
     }
 }
