@@ -36,14 +36,14 @@ public sealed class DeferredBreakpointTests : IAsyncLifetime
 
             await gw.Cluster["node-b"].SendControlAsync("late");
             await jdb.WaitForAsync($@"Set deferred breakpoint fabric\.demo\.LateTask:{Late}", Wait);
-            await jdb.WaitForAsync($@"(?:Breakpoint hit: [^""]{0,200})?""thread=\[node-b\] control"", fabric\.demo\.LateTask\.run\(\), line={Late} bci=0", Wait);
+            await jdb.WaitForAsync($@"(?:Breakpoint hit: [^""]{{0,200}})?""thread=\[node-b\] control"", fabric\.demo\.LateTask\.run\(\), line={Late} bci=0", Wait);
             await jdb.ExpectAsync("print nodeName", @"nodeName = ""node-b""", Wait);
             await jdb.ExpectAsync("where", @"\[1\] fabric\.demo\.LateTask\.run \(LateTask\.java:\d+\)", Wait);
             await jdb.ExpectAsync("cont", "> ", Wait);
 
             // node-a loads the same class (same bytes: one symbol) only now; the breakpoint must follow it there.
             await gw.Cluster["node-a"].SendControlAsync("late");
-            await jdb.WaitForAsync($@"(?:Breakpoint hit: [^""]{0,200})?""thread=\[node-a\] control"", fabric\.demo\.LateTask\.run\(\), line={Late} bci=0", Wait);
+            await jdb.WaitForAsync($@"(?:Breakpoint hit: [^""]{{0,200}})?""thread=\[node-a\] control"", fabric\.demo\.LateTask\.run\(\), line={Late} bci=0", Wait);
             await jdb.ExpectAsync("print nodeName", @"nodeName = ""node-a""", Wait);
             await jdb.ExpectAsync("cont", "> ", Wait);
             await jdb.ExpectAsync("classes", @"\*\* classes list \*\*[\s\S]*?\n> ", Wait);

@@ -53,7 +53,7 @@ public sealed class JdbThroughGatewayTests(GatewayClusterFixture fixture)
         var seen = new HashSet<string>();
         for (var hit = 0; hit < 12 && seen.Count < 2; hit++)
         {
-            var m = await jdb.WaitForAsync($@"(?:Breakpoint hit: [^""]{0,200})?""thread=\[(node-[ab])\] worker"", fabric\.demo\.OrderService\.process\(\), line={ProcessEntry} bci=\d+", Wait);
+            var m = await jdb.WaitForAsync($@"(?:Breakpoint hit: [^""]{{0,200}})?""thread=\[(node-[ab])\] worker"", fabric\.demo\.OrderService\.process\(\), line={ProcessEntry} bci=\d+", Wait);
             var node = m.Groups[1].Value;
             seen.Add(node);
 
@@ -78,7 +78,7 @@ public sealed class JdbThroughGatewayTests(GatewayClusterFixture fixture)
     {
         var worker = await ThreadIdAsync(jdb, "node-b", "worker");
         await jdb.ExpectAsync($"stop {worker} at fabric.demo.OrderService:{ProcessCompute}", @"Set breakpoint", Wait);
-        await jdb.WaitForAsync($@"(?:Breakpoint hit: [^""]{0,200})?""thread=\[node-b\] worker"", fabric\.demo\.OrderService\.process\(\), line={ProcessCompute} bci=\d+", Wait);
+        await jdb.WaitForAsync($@"(?:Breakpoint hit: [^""]{{0,200}})?""thread=\[node-b\] worker"", fabric\.demo\.OrderService\.process\(\), line={ProcessCompute} bci=\d+", Wait);
 
         var locals = await jdb.ExpectAsync("locals", @"Local variables:\s+total = (\d+)\s+label = ""(node-b:node-b-\d+)""\s+parts = instance of int\[3\] \(id=\d+\)", Wait);
         var label = locals.Groups[2].Value;
@@ -88,11 +88,11 @@ public sealed class JdbThroughGatewayTests(GatewayClusterFixture fixture)
         await jdb.ExpectAsync("dump order", @"order = \{\s+id: ""node-b-\d+""\s+quantity: \d+\s+history: instance of long\[3\][\s\S]*?customer: instance of fabric\.demo\.Customer", Wait);
         await jdb.ExpectAsync("print order", @"order = ""Order\[node-b-\d+ x\d+ for \w+\]""", Wait);
 
-        await jdb.ExpectAsync("step", $@"Step completed: [^""]{0,200}""thread=\[node-b\] worker"", fabric\.demo\.OrderService\.compute\(\), line={ComputeBody} bci=\d+", Wait);
+        await jdb.ExpectAsync("step", $@"Step completed: [^""]{{0,200}}""thread=\[node-b\] worker"", fabric\.demo\.OrderService\.compute\(\), line={ComputeBody} bci=\d+", Wait);
         var where = await jdb.ExpectAsync("where", @"\[1\] fabric\.demo\.OrderService\.compute \(OrderService\.java:\d+\)\s+\[2\] fabric\.demo\.OrderService\.process \(OrderService\.java:(\d+)\)", Wait);
         Assert.Equal(ProcessCompute.ToString(System.Globalization.CultureInfo.InvariantCulture), where.Groups[1].Value);
-        await jdb.ExpectAsync("step up", $@"Step completed: [^""]{0,200}""thread=\[node-b\] worker"", fabric\.demo\.OrderService\.process\(\), line={ProcessCompute} bci=\d+", Wait);
-        await jdb.ExpectAsync("next", $@"Step completed: [^""]{0,200}""thread=\[node-b\] worker"", fabric\.demo\.OrderService\.process\(\), line={ProcessCompute + 1} bci=\d+", Wait);
+        await jdb.ExpectAsync("step up", $@"Step completed: [^""]{{0,200}}""thread=\[node-b\] worker"", fabric\.demo\.OrderService\.process\(\), line={ProcessCompute} bci=\d+", Wait);
+        await jdb.ExpectAsync("next", $@"Step completed: [^""]{{0,200}}""thread=\[node-b\] worker"", fabric\.demo\.OrderService\.process\(\), line={ProcessCompute + 1} bci=\d+", Wait);
         await jdb.ExpectAsync("cont", "> ", Wait);
     });
 
@@ -162,7 +162,7 @@ public sealed class JdbThroughGatewayTests(GatewayClusterFixture fixture)
         {
             await jdb.ExpectAsync("threads", @"\[node-b\] worker", Wait);
             await jdb.ExpectAsync($"stop at fabric.demo.OrderService:{ComputeBody}", "Set breakpoint", Wait);
-            await jdb.WaitForAsync($@"(?:Breakpoint hit: [^""]{0,200})?""thread=\[node-[ab]\] (worker|peer-server)"", fabric\.demo\.OrderService\.compute\(\), line={ComputeBody}", Wait);
+            await jdb.WaitForAsync($@"(?:Breakpoint hit: [^""]{{0,200}})?""thread=\[node-[ab]\] (worker|peer-server)"", fabric\.demo\.OrderService\.compute\(\), line={ComputeBody}", Wait);
             await jdb.ExpectAsync($"clear fabric.demo.OrderService:{ComputeBody}", "Removed: breakpoint", Wait);
         });
         Assert.NotNull(before);
