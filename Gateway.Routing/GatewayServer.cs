@@ -23,6 +23,7 @@ public sealed class GatewayServer : IAsyncDisposable
     private DebugSession? _active;
     private int _connectionCount;
     private int _disposed;
+    private TaskCompletionSource _slotFreed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Creates a server; call <see cref="Start"/> to listen.</summary>
     public GatewayServer(GatewayOptions options, ILoggerFactory loggerFactory)
@@ -129,6 +130,13 @@ public sealed class GatewayServer : IAsyncDisposable
                 }
             }
 
+            if (_active is { IsDebuggerGone: true })
+            {
+                // The previous debugger has left and its session is releasing the nodes: this is a reattach, not a
+                // second debugger, so wait for the nodes to be free.
+                await _slotFreed.Task.WaitAsync(TimeSpan.FromSeconds(10), token).ConfigureAwait(false);
+            }
+
             if (_active is { } attached)
             {
                 GatewayLog.SecondDebuggerRefused(_logger, remote, attached.Name);
@@ -143,6 +151,8 @@ public sealed class GatewayServer : IAsyncDisposable
                 return;
             }
 
+            var freed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _slotFreed = freed;
             try
             {
                 GatewayLog.DebuggerAttached(_logger, session.Name, remote);
@@ -154,6 +164,7 @@ public sealed class GatewayServer : IAsyncDisposable
                 // background work wind down.
                 await session.CloseConnectionsAsync().ConfigureAwait(false);
                 Interlocked.CompareExchange(ref _active, null, session);
+                freed.TrySetResult();
                 await session.DisposeAsync().ConfigureAwait(false);
             }
         }
@@ -161,7 +172,7 @@ public sealed class GatewayServer : IAsyncDisposable
         {
             GatewayLog.MalformedInput(_logger, connection.Name, ex.Message);
         }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException or TimeoutException)
         {
             // The debugger vanished during the handshake, or the gateway is stopping.
         }

@@ -24,6 +24,7 @@ public sealed partial class DebugSession : IAsyncDisposable
     private volatile bool _disposeRequested;
     private string? _closeReason;
     private int _disposed;
+    private volatile bool _debuggerGone;
 
     /// <summary>Creates a session for a debugger whose handshake is done.</summary>
     public DebugSession(int number, JdwpConnection debugger, GatewayOptions options, ILogger logger)
@@ -37,6 +38,9 @@ public sealed partial class DebugSession : IAsyncDisposable
 
     /// <summary>Name used in logs.</summary>
     public string Name { get; }
+
+    /// <summary>True once the debugger's connection has ended; the session is then only releasing its nodes.</summary>
+    public bool IsDebuggerGone => _debuggerGone;
 
     /// <summary>The virtual VM's tables.</summary>
     public VirtualVm Vm { get; }
@@ -95,6 +99,7 @@ public sealed partial class DebugSession : IAsyncDisposable
             reason = ex.Message;
         }
 
+        _debuggerGone = true;
         GatewayLog.DebuggerDetached(_logger, Name, _closeReason ?? reason);
     }
 
@@ -182,6 +187,7 @@ public sealed partial class DebugSession : IAsyncDisposable
             var located = ex.At(_debugger.Name, packet.Id, name);
             GatewayLog.MalformedInput(_logger, _debugger.Name, located.Message);
             _closeReason = located.Message;
+            _debuggerGone = true;
             await _debugger.DisposeAsync().ConfigureAwait(false);
             return;
         }
