@@ -11,8 +11,14 @@ namespace JdwpGateway.Routing.Mapping;
 /// </summary>
 internal sealed class RouteCollector(VirtualVm vm) : IIdMapper
 {
-    /// <summary>Node of the first node-bound ID, if any.</summary>
-    public int? Node { get; private set; }
+    private int? _weakNode;
+    private int? _node;
+
+    /// <summary>
+    /// Node of the first node-bound ID, if any. Strings the debugger created can be copied to any node, so they decide
+    /// the route only when nothing else does.
+    /// </summary>
+    public int? Node => _node ?? _weakNode;
 
     /// <summary>A description of the first ID from another node than <see cref="Node"/>, if any.</summary>
     public string? Conflict { get; private set; }
@@ -58,13 +64,17 @@ internal sealed class RouteCollector(VirtualVm vm) : IIdMapper
                 var table = kind == IdKind.Frame ? vm.Frames : vm.Objects;
                 if (table.TryResolve(id, out var r))
                 {
-                    if (Node is null)
+                    if (kind != IdKind.Frame && vm.IsCreatedString(id))
                     {
-                        Node = r.Node;
+                        _weakNode ??= r.Node;
                     }
-                    else if (Node != r.Node)
+                    else if (_node is null)
                     {
-                        Conflict ??= $"{kind} {id:x} is on {vm.NodeName(r.Node)} while an earlier ID is on {vm.NodeName(Node.Value)}";
+                        _node = r.Node;
+                    }
+                    else if (_node != r.Node)
+                    {
+                        Conflict ??= $"{kind} {id:x} is on {vm.NodeName(r.Node)} while an earlier ID is on {vm.NodeName(_node.Value)}";
                     }
                 }
 

@@ -73,6 +73,11 @@ internal sealed class ToNodeMapper(VirtualVm vm, NodeLink node) : MappingOutcome
             return r.NodeId;
         }
 
+        if (kind is IdKind.String or IdKind.Object && vm.IsCreatedString(id))
+        {
+            return vm.TryGetStringCopy(id, node.Index, out var copy) ? copy : Miss(() => vm.CopyStringAsync(node, id));
+        }
+
         var owner = r.Node == NodeIdTable.GatewayNode ? "the gateway (a per-node thread group)" : $"node {vm.NodeName(r.Node)}";
         return Fail(kind == IdKind.Frame ? ErrorCode.InvalidFrameId : ErrorCode.InvalidObject,
             $"{kind} {id:x} belongs to {owner}, but this command is routed to node {node.Name}; a command cannot mix IDs of two nodes");

@@ -8,8 +8,8 @@ namespace JdwpGateway.Routing.Session;
 
 public sealed partial class DebugSession
 {
-    /// <summary>CapabilitiesNew indices the gateway cannot honour yet across nodes: class redefinition (issue: hot swap).</summary>
-    private static readonly int[] WithheldCapabilities = [7, 8, 9];
+    /// <summary>CapabilitiesNew indices the gateway cannot honour across nodes (none at present).</summary>
+    private static readonly int[] WithheldCapabilities = [];
 
     /// <summary>VirtualMachine commands: synthesized, or fanned out to every node and merged.</summary>
     private Task<Reply> VirtualMachineCommandAsync(JdwpPacket packet, CommandSpec spec, CancellationToken token) => packet.Command switch
@@ -27,6 +27,8 @@ public sealed partial class DebugSession
         10 or 15 or 16 or 19 => BroadcastAsync(packet),
         12 or 17 => CapabilitiesAsync(packet),
         14 => DisposeObjectsAsync(packet.Body),
+        11 => CreateStringAsync(packet, spec),
+        18 => RedefineClassesAsync(packet.Body),
         21 => InstanceCountsAsync(packet.Body),
         _ => RouteByIdsAsync(packet, spec),
     };
@@ -241,6 +243,78 @@ public sealed partial class DebugSession
 
                 await node.SendAsync(1, 14, writer.ToArray()).ConfigureAwait(false);
             }
+        }
+
+        return Reply.Ok([]);
+    }
+
+    /// <summary>A string is created on the context node and remembered, so it can be copied to any node that needs it.</summary>
+    private async Task<Reply> CreateStringAsync(JdwpPacket packet, CommandSpec spec)
+    {
+        var reply = await RouteByIdsAsync(packet, spec).ConfigureAwait(false);
+        if (reply.Code == ErrorCode.None)
+        {
+            Vm.RecordCreatedString(new JdwpReader(reply.Body).ReadId(8), new JdwpReader(packet.Body).ReadStringBytes().ToArray());
+        }
+
+        return reply;
+    }
+
+    /// <summary>
+    /// Hot swap: each class's new bytes are applied on every node that has loaded its symbol, in one RedefineClasses per
+    /// node. The debugger's reference type stays; its symbol is re-keyed by the new bytes.
+    /// </summary>
+    private async Task<Reply> RedefineClassesAsync(byte[] body)
+    {
+        var reader = new JdwpReader(body);
+        var count = reader.ReadCount(12);
+        var classes = new List<(Symbol Symbol, byte[] Bytes)>();
+        for (var i = 0; i < count; i++)
+        {
+            var id = reader.ReadId(8);
+            var length = reader.ReadCount(1);
+            var bytes = reader.ReadBytes(length).ToArray();
+            if (!Vm.Symbols.TryGetByVirtual(id, out var symbol))
+            {
+                return Reply.Error(ErrorCode.InvalidClass, $"reference type {id:x} is unknown");
+            }
+
+            classes.Add((symbol, bytes));
+        }
+
+        var applied = new List<(NodeLink Node, Symbol Symbol, ulong TypeId)>();
+        foreach (var node in Vm.UpNodes)
+        {
+            var perNode = new JdwpWriter();
+            var onNode = new List<(Symbol Symbol, ulong TypeId)>();
+            foreach (var (symbol, bytes) in classes)
+            {
+                if (await Vm.Symbols.FindOnNodeAsync(symbol, node).ConfigureAwait(false) is ulong typeId)
+                {
+                    perNode.Id(typeId, node.Sizes.ReferenceTypeId).Int(bytes.Length).Bytes(bytes);
+                    onNode.Add((symbol, typeId));
+                }
+            }
+
+            if (onNode.Count == 0)
+            {
+                continue;
+            }
+
+            var reply = await node.SendAsync(1, 18, new JdwpWriter().Int(onNode.Count).Bytes(perNode.Written).ToArray()).ConfigureAwait(false);
+            if (reply.ErrorCode != 0)
+            {
+                var done = applied.Count == 0 ? "no node was changed" : $"already redefined on {string.Join(", ", applied.Select(a => a.Node.Name).Distinct())}";
+                return Reply.Error((ErrorCode)reply.ErrorCode, $"node {node.Name} refused the redefinition ({done})");
+            }
+
+            applied.AddRange(onNode.Select(c => (node, c.Symbol, c.TypeId)));
+        }
+
+        foreach (var group in applied.GroupBy(a => a.Symbol))
+        {
+            var first = group.First();
+            await Vm.Symbols.RekeyAfterRedefinitionAsync(group.Key, first.Node, first.TypeId).ConfigureAwait(false);
         }
 
         return Reply.Ok([]);

@@ -15,6 +15,8 @@ public sealed class VirtualVm
     private readonly ConcurrentDictionary<(Symbol Symbol, int Node), bool> _absent = new();
     private readonly ConcurrentDictionary<(int Node, ulong ArrayId), byte> _arrayComponentTags = new();
     private readonly ConcurrentDictionary<ulong, bool> _shownTypes = new();
+    private readonly ConcurrentDictionary<ulong, byte[]> _createdStrings = new();
+    private readonly ConcurrentDictionary<(ulong VirtualId, int Node), ulong> _stringCopies = new();
     private readonly string[] _nodeNames;
 
     /// <summary>Creates the state for a session over the configured node names.</summary>
@@ -111,6 +113,32 @@ public sealed class VirtualVm
         {
             _absent[(symbol, node.Index)] = true;
         }
+    }
+
+    /// <summary>Remembers a string the debugger created (VirtualMachine.CreateString), so it can be used on any node.</summary>
+    public void RecordCreatedString(ulong virtualId, byte[] utf8) => _createdStrings[virtualId] = utf8;
+
+    /// <summary>True for a string the debugger created: it may be used with objects of any node.</summary>
+    public bool IsCreatedString(ulong virtualId) => _createdStrings.ContainsKey(virtualId);
+
+    /// <summary>The copy of a created string on another node than the one it was created on, if made already.</summary>
+    public bool TryGetStringCopy(ulong virtualId, int node, out ulong nodeId) => _stringCopies.TryGetValue((virtualId, node), out nodeId);
+
+    /// <summary>
+    /// Creates a created string's copy on a node that needs it as an argument (a string's value is all the debugger can
+    /// observe of it), kept from collection while the session lasts.
+    /// </summary>
+    public async Task CopyStringAsync(NodeLink node, ulong virtualId)
+    {
+        if (!_createdStrings.TryGetValue(virtualId, out var utf8) || _stringCopies.ContainsKey((virtualId, node.Index)))
+        {
+            return;
+        }
+
+        var created = await node.QueryAsync(1, 11, new JdwpWriter().StringBytes(utf8).ToArray()).ConfigureAwait(false);
+        var nodeId = new JdwpReader(created).ReadId(node.Sizes.ObjectId);
+        await node.QueryAsync(9, 7, new JdwpWriter().Id(nodeId, node.Sizes.ObjectId).ToArray()).ConfigureAwait(false);
+        _stringCopies[(virtualId, node.Index)] = nodeId;
     }
 
     /// <summary>The type tag of an array's components, if read already.</summary>

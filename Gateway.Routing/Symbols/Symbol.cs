@@ -22,8 +22,8 @@ public sealed class Symbol
     /// <summary>JNI signature, e.g. <c>Lfabric/demo/OrderService;</c>.</summary>
     public string Signature { get; }
 
-    /// <summary>Identity of the class's bytes (see docs/virtual-vm.md, "Symbol identity").</summary>
-    public string Fingerprint { get; }
+    /// <summary>Identity of the class's bytes (see docs/virtual-vm.md, "Symbol identity"); changes when the class is redefined.</summary>
+    public string Fingerprint { get; internal set; }
 
     /// <summary>JDWP type tag: 1 class, 2 interface, 3 array.</summary>
     public byte TypeTag { get; }

@@ -86,6 +86,24 @@ public sealed class SymbolTable(VirtualIds ids)
         return lazy.Value;
     }
 
+    /// <summary>
+    /// After a redefinition the class has new bytes: it is a new symbol for nodes that load the class from now on, while
+    /// the debugger keeps its reference type. Re-keys the symbol by the fingerprint read from <paramref name="node"/>
+    /// and forgets member tables, since redefinition may add methods.
+    /// </summary>
+    public async Task RekeyAfterRedefinitionAsync(Symbol symbol, NodeLink node, ulong typeId)
+    {
+        var typeIdBytes = new JdwpWriter().Id(typeId, node.Sizes.ReferenceTypeId).ToArray();
+        var fingerprint = await FingerprintAsync(node, typeIdBytes, symbol.Signature).ConfigureAwait(false);
+        _byIdentity.TryRemove(new KeyValuePair<(string, string), Symbol>((symbol.Signature, symbol.Fingerprint), symbol));
+        symbol.Fingerprint = fingerprint;
+        _byIdentity[(symbol.Signature, fingerprint)] = symbol;
+        foreach (var key in _memberLoads.Keys.Where(k => symbol.NodeTypeIds.TryGetValue(k.Node, out var t) && t == k.TypeId))
+        {
+            _memberLoads.TryRemove(key, out _);
+        }
+    }
+
     /// <summary>Forgets a node that left: its type IDs and member IDs are meaningless from now on.</summary>
     public void RemoveNode(int node)
     {
