@@ -112,7 +112,11 @@ public sealed partial class DebugSession
             return (ApplyOutcome.Applied, ErrorCode.None, null);
         }
 
-        var (mapper, body) = await ToNodeAsync(node, SetLayout, request.Body).ConfigureAwait(false);
+        // A node older than JDWP 21 does not know PlatformThreadsOnly; it has no virtual threads, so the filter holds anyway.
+        var requestBody = node.Version.JdwpMajor < 21
+            ? EventRequestBody.Without(request.Body, kind => kind == (byte)ModKind.PlatformThreadsOnly)
+            : request.Body;
+        var (mapper, body) = await ToNodeAsync(node, SetLayout, requestBody).ConfigureAwait(false);
         if (mapper.AbsentSymbols.Count > 0)
         {
             foreach (var symbol in mapper.AbsentSymbols)

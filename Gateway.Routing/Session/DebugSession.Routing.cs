@@ -61,6 +61,12 @@ public sealed partial class DebugSession
                 return Reply.Error(ErrorCode.InvalidObject, $"node {Vm.NodeName(bound)} has left the virtual VM");
             }
 
+            if ((spec.Set, spec.Command) == (11, 15) && owner.Version.JdwpMajor < 21)
+            {
+                // Virtual threads exist from JDK 21; an older node's threads are all platform threads.
+                return Reply.Ok([0]);
+            }
+
             candidates = [owner];
         }
         else
