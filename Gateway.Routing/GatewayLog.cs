@@ -56,6 +56,9 @@ internal static partial class GatewayLog
     [LoggerMessage(18, LogLevel.Information, "{Session}: told the debugger {Kind} for {Count} threads of {Node}", EventName = "ThreadsAnnounced")]
     public static partial void ThreadsAnnounced(ILogger logger, string session, string kind, int count, string node);
 
+    [LoggerMessage(19, LogLevel.Warning, "{Session}: refusing the debugger: no node is reachable ({Nodes}); it can attach again once a node is up", EventName = "NoNodeReachable")]
+    public static partial void NoNodeReachable(ILogger logger, string session, string nodes);
+
     [LoggerMessage(16, LogLevel.Warning, "{Connection}: no JDWP handshake within {Timeout}; closing", EventName = "HandshakeTimeout")]
     public static partial void HandshakeTimeout(ILogger logger, string connection, TimeSpan timeout);
 }

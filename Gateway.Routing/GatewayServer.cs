@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using JdwpGateway.Protocol;
+using JdwpGateway.Protocol.Capture;
 using JdwpGateway.Protocol.Transport;
 using JdwpGateway.Routing.Config;
 using JdwpGateway.Routing.Session;
@@ -24,6 +25,12 @@ public sealed class GatewayServer : IAsyncDisposable
     private int _connectionCount;
     private int _disposed;
     private TaskCompletionSource _slotFreed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private static readonly Action<ILogger, string, string, Exception?> Recording = LoggerMessage.Define<string, string>(
+        LogLevel.Information, new EventId(100, "Recording"), "{Connection}: recording every connection of this debugger to {Path}");
+
+    private static readonly Action<ILogger, string, string, Exception?> RecordingFailed = LoggerMessage.Define<string, string>(
+        LogLevel.Warning, new EventId(101, "RecordingFailed"), "{Connection}: not recorded: {Problem}");
 
     /// <summary>Creates a server; call <see cref="Start"/> to listen.</summary>
     public GatewayServer(GatewayOptions options, ILoggerFactory loggerFactory)
@@ -113,7 +120,9 @@ public sealed class GatewayServer : IAsyncDisposable
     private async Task ServeAsync(Socket socket, int number, CancellationToken token)
     {
         var remote = socket.RemoteEndPoint?.ToString() ?? "?";
-        var connection = new JdwpConnection(socket, $"debugger#{number}", _options.MaxPacketLength);
+        var name = $"debugger#{number}";
+        var recorder = OpenRecorder(name, number);
+        var connection = new JdwpConnection(socket, name, _options.MaxPacketLength, recorder is null ? null : CaptureTap.ForDebuggerConnection(recorder));
         try
         {
             using (var handshakeTimeout = CancellationTokenSource.CreateLinkedTokenSource(token))
@@ -121,7 +130,9 @@ public sealed class GatewayServer : IAsyncDisposable
                 handshakeTimeout.CancelAfter(_options.DebuggerHandshakeTimeout);
                 try
                 {
-                    await connection.HandshakeAsVmAsync(handshakeTimeout.Token).ConfigureAwait(false);
+                    // The answer waits until the session has its nodes: a debugger must not believe it is attached
+                    // to a VM that has none.
+                    await connection.ExpectHandshakeAsync(handshakeTimeout.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!token.IsCancellationRequested)
                 {
@@ -143,7 +154,7 @@ public sealed class GatewayServer : IAsyncDisposable
                 return;
             }
 
-            var session = new DebugSession(number, connection, _options, _logger);
+            var session = new DebugSession(number, connection, _options, _logger, recorder is null ? null : CaptureTap.ForNodeConnection(recorder));
             if (Interlocked.CompareExchange(ref _active, session, null) is { } raced)
             {
                 GatewayLog.SecondDebuggerRefused(_logger, remote, raced.Name);
@@ -183,6 +194,42 @@ public sealed class GatewayServer : IAsyncDisposable
         finally
         {
             await connection.DisposeAsync().ConfigureAwait(false);
+            recorder?.Dispose();
+        }
+    }
+
+    /// <summary>A capture file for one debugger connection and its session's node connections, when recording.</summary>
+    private CaptureWriter? OpenRecorder(string connection, int number)
+    {
+        if (_options.Record is not { } directory)
+        {
+            return null;
+        }
+
+        try
+        {
+            Directory.CreateDirectory(directory);
+            var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture);
+            for (var attempt = 1; ; attempt++)
+            {
+                // Numbers restart with each gateway process: never overwrite an earlier run's file in the same second.
+                var suffix = attempt == 1 ? string.Empty : $"-{attempt}";
+                var path = Path.Combine(directory, $"debugger-{number}-{stamp}{suffix}.jdwpcap");
+                if (File.Exists(path) && attempt < 100)
+                {
+                    continue;
+                }
+
+                var writer = CaptureWriter.Create(path);
+                Recording(_logger, connection, path, null);
+                return writer;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            // A recording that cannot be made must not cost the debugger its session.
+            RecordingFailed(_logger, connection, ex.Message, ex);
+            return null;
         }
     }
 }

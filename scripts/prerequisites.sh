@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need, if missing: the .NET 10 SDK is expected on the machine;
-# a JDK 17 with jdb comes from Debian's packages.
+# a JDK 17 with jdb and Eclipse's JDI come from Debian's packages.
 set -euo pipefail
 
 need_apt=()
@@ -10,6 +10,13 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 if [ ! -x /usr/lib/jvm/java-17-openjdk-amd64/bin/jdb ] && ! command -v jdb >/dev/null 2>&1; then
   need_apt+=(openjdk-17-jdk-headless)
+fi
+# Eclipse's JDI (what Eclipse and VS Code debug with), run outside OSGi by the JDI client tests.
+if [ ! -f /usr/share/java/eclipse-jdt-debug.jar ]; then
+  need_apt+=(libeclipse-jdt-debug-java)
+fi
+if [ ! -f /usr/share/java/eclipse-osgi.jar ]; then
+  need_apt+=(libeclipse-osgi-java)
 fi
 
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -11,18 +11,26 @@ namespace JdwpGateway.Protocol.Transport;
 /// </summary>
 public sealed class JdwpConnection : IAsyncDisposable
 {
+    private static readonly byte[] HandshakeBytes = JdwpHandshake.Bytes.ToArray();
+
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private readonly PipeReader _reader;
     private readonly PipeWriter _writer;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly int _maxPacketLength;
+    private readonly IConnectionTap? _tap;
     private long _streamOffset;
     private int _disposed;
 
     /// <summary>Wraps a connected socket; sets TCP_NODELAY because a reply followed by an event would otherwise wait for a delayed ACK.</summary>
-    public JdwpConnection(Socket socket, string name, int maxPacketLength = JdwpFrameReader.DefaultMaxPacketLength)
+    /// <param name="socket">The connected socket; the connection owns it.</param>
+    /// <param name="name">Name used in logs and errors.</param>
+    /// <param name="maxPacketLength">Largest packet accepted.</param>
+    /// <param name="tap">Optional observer of every byte read and written (recording).</param>
+    public JdwpConnection(Socket socket, string name, int maxPacketLength = JdwpFrameReader.DefaultMaxPacketLength, IConnectionTap? tap = null)
     {
+        _tap = tap;
         _socket = socket ?? throw new ArgumentNullException(nameof(socket));
         Name = name ?? throw new ArgumentNullException(nameof(name));
         _maxPacketLength = maxPacketLength;
@@ -36,13 +44,17 @@ public sealed class JdwpConnection : IAsyncDisposable
     public string Name { get; }
 
     /// <summary>Opens a TCP connection to a JDWP peer.</summary>
-    public static async Task<JdwpConnection> ConnectAsync(string host, int port, string name, int maxPacketLength, CancellationToken cancellationToken)
+    public static Task<JdwpConnection> ConnectAsync(string host, int port, string name, int maxPacketLength, CancellationToken cancellationToken) =>
+        ConnectAsync(host, port, name, maxPacketLength, tap: null, cancellationToken);
+
+    /// <summary>Opens a TCP connection to a JDWP peer, with an optional <paramref name="tap"/> on its bytes.</summary>
+    public static async Task<JdwpConnection> ConnectAsync(string host, int port, string name, int maxPacketLength, IConnectionTap? tap, CancellationToken cancellationToken)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
             await socket.ConnectAsync(host, port, cancellationToken).ConfigureAwait(false);
-            return new JdwpConnection(socket, name, maxPacketLength);
+            return new JdwpConnection(socket, name, maxPacketLength, tap);
         }
         catch
         {
@@ -65,6 +77,12 @@ public sealed class JdwpConnection : IAsyncDisposable
         await WriteHandshakeAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The VM side's first half: expect the debugger's handshake (the answer may wait, see <see cref="AnswerHandshakeAsync"/>).</summary>
+    public Task ExpectHandshakeAsync(CancellationToken cancellationToken) => ReadHandshakeAsync(cancellationToken);
+
+    /// <summary>The VM side's second half: answer the handshake, which tells the debugger it is attached.</summary>
+    public Task AnswerHandshakeAsync(CancellationToken cancellationToken) => WriteHandshakeAsync(cancellationToken);
+
     /// <summary>Reads the next packet; null when the peer closed the connection between packets.</summary>
     public async ValueTask<JdwpPacket?> ReadPacketAsync(CancellationToken cancellationToken)
     {
@@ -78,6 +96,7 @@ public sealed class JdwpConnection : IAsyncDisposable
             {
                 if (JdwpFrameReader.TryReadPacket(ref buffer, _maxPacketLength, Name, _streamOffset, out var packet))
                 {
+                    _tap?.OnBytes(this, TapDirection.Received, result.Buffer.Slice(0, before - buffer.Length));
                     _streamOffset += before - buffer.Length;
                     complete = true;
                     return packet;
@@ -93,6 +112,12 @@ public sealed class JdwpConnection : IAsyncDisposable
                     throw new JdwpProtocolException(Name, PeekId(buffer), null, _streamOffset + buffer.Length,
                         $"connection closed inside a packet ({buffer.Length} bytes of it received)");
                 }
+            }
+            catch (JdwpProtocolException)
+            {
+                // A recording should show the bytes that broke the stream, not stop just before them.
+                _tap?.OnBytes(this, TapDirection.Received, buffer);
+                throw;
             }
             finally
             {
@@ -117,7 +142,9 @@ public sealed class JdwpConnection : IAsyncDisposable
         try
         {
             var length = packet.Length;
-            packet.CopyTo(_writer.GetSpan(length));
+            var memory = _writer.GetMemory(length);
+            packet.CopyTo(memory.Span);
+            _tap?.OnBytes(this, TapDirection.Sent, new ReadOnlySequence<byte>(memory[..length]));
             _writer.Advance(length);
             var flush = await _writer.FlushAsync(cancellationToken).ConfigureAwait(false);
             if (flush.IsCompleted)
@@ -160,6 +187,7 @@ public sealed class JdwpConnection : IAsyncDisposable
     private async Task WriteHandshakeAsync(CancellationToken cancellationToken)
     {
         JdwpHandshake.Bytes.CopyTo(_writer.GetSpan(JdwpHandshake.Length));
+        _tap?.OnBytes(this, TapDirection.Sent, new ReadOnlySequence<byte>(HandshakeBytes));
         _writer.Advance(JdwpHandshake.Length);
         await _writer.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -172,11 +200,28 @@ public sealed class JdwpConnection : IAsyncDisposable
             var buffer = result.Buffer;
 
             // A mismatch throws before AdvanceTo; the connection is closed after that, so the reader state no longer matters.
-            if (JdwpHandshake.TryConsume(ref buffer, Name))
+            bool consumed;
+            try
             {
+                consumed = JdwpHandshake.TryConsume(ref buffer, Name);
+            }
+            catch (JdwpProtocolException)
+            {
+                _tap?.OnBytes(this, TapDirection.Received, buffer);
+                throw;
+            }
+
+            if (consumed)
+            {
+                _tap?.OnBytes(this, TapDirection.Received, result.Buffer.Slice(0, JdwpHandshake.Length));
                 _streamOffset += JdwpHandshake.Length;
                 _reader.AdvanceTo(buffer.Start);
                 return;
+            }
+
+            if (result.IsCompleted)
+            {
+                _tap?.OnBytes(this, TapDirection.Received, buffer);
             }
 
             _reader.AdvanceTo(buffer.Start, buffer.End);

@@ -23,6 +23,12 @@ public sealed record GatewayOptions
     /// <summary>How long a debugger may take to send the JDWP handshake. Default 10 s.</summary>
     public TimeSpan DebuggerHandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Directory to record every byte of every connection into (one capture file per debugger connection, see
+    /// docs/protocol.md "Capture format"); null (the default) records nothing.
+    /// </summary>
+    public string? Record { get; init; }
+
     /// <summary>Parses <see cref="Listen"/>.</summary>
     public IPEndPoint ListenEndPoint => NodeOptions.ParseEndPoint(Listen, "listen");
 
@@ -54,12 +60,29 @@ public sealed record GatewayOptions
             problems.Add($"node name '{dup.Key}' is used {dup.Count()} times; node names must be unique");
         }
 
+        if (Record is not null && string.IsNullOrWhiteSpace(Record))
+        {
+            problems.Add("record: the directory to record captures into is empty");
+        }
+
         if (MaxPacketLength < 1024)
         {
             problems.Add($"maxPacketLength {MaxPacketLength} is too small (minimum 1024)");
         }
 
+        CheckDuration(problems, "nodeConnectTimeoutSeconds", NodeConnectTimeout, TimeSpan.FromMinutes(10));
+        CheckDuration(problems, "nodeRetrySeconds", NodeRetryInterval, TimeSpan.FromHours(1));
+        CheckDuration(problems, "debuggerHandshakeTimeoutSeconds", DebuggerHandshakeTimeout, TimeSpan.FromHours(1));
+
         return problems;
+    }
+
+    private static void CheckDuration(List<string> problems, string key, TimeSpan value, TimeSpan maximum)
+    {
+        if (value <= TimeSpan.Zero || value > maximum)
+        {
+            problems.Add($"{key} {value.TotalSeconds:0.###} is out of range: it must be above 0 and at most {maximum.TotalSeconds:0} seconds");
+        }
     }
 }
 

@@ -45,11 +45,15 @@ public sealed class NodeLink : IAsyncDisposable
     /// <summary>
     /// Connects, handshakes at once (agents drop debuggers that wait ~2 s), and reads IDSizes and Version.
     /// </summary>
-    public static async Task<NodeLink> ConnectAsync(int index, NodeOptions options, string sessionName, int maxPacketLength, TimeSpan timeout, Func<NodeLink, JdwpPacket, ValueTask> onEvent, CancellationToken cancellationToken)
+    public static Task<NodeLink> ConnectAsync(int index, NodeOptions options, string sessionName, int maxPacketLength, TimeSpan timeout, Func<NodeLink, JdwpPacket, ValueTask> onEvent, CancellationToken cancellationToken) =>
+        ConnectAsync(index, options, sessionName, maxPacketLength, timeout, onEvent, tap: null, cancellationToken);
+
+    /// <summary>As above, with an optional <paramref name="tap"/> that sees every byte of the node connection (recording).</summary>
+    public static async Task<NodeLink> ConnectAsync(int index, NodeOptions options, string sessionName, int maxPacketLength, TimeSpan timeout, Func<NodeLink, JdwpPacket, ValueTask> onEvent, IConnectionTap? tap, CancellationToken cancellationToken)
     {
         using var timeoutCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutCts.CancelAfter(timeout);
-        var connection = await JdwpConnection.ConnectAsync(options.Host, options.Port, $"{options.Name}@{sessionName}", maxPacketLength, timeoutCts.Token).ConfigureAwait(false);
+        var connection = await JdwpConnection.ConnectAsync(options.Host, options.Port, $"{options.Name}@{sessionName}", maxPacketLength, tap, timeoutCts.Token).ConfigureAwait(false);
         var channel = new JdwpCommandChannel(connection);
         try
         {

@@ -21,6 +21,23 @@ public static class EventRequestBody
         return kinds;
     }
 
+    /// <summary>The value of the request's Count modifier, if it has one.</summary>
+    public static int? CountOf(byte[] body)
+    {
+        int? count = null;
+        Walk(body, (kind, bytes) =>
+        {
+            if (kind == (byte)ModKind.Count)
+            {
+                count = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes);
+                return false;
+            }
+
+            return true;
+        });
+        return count;
+    }
+
     /// <summary>The body without the modifiers <paramref name="drop"/> selects (e.g. ones an older node does not know).</summary>
     public static byte[] Without(byte[] body, Func<byte, bool> drop)
     {

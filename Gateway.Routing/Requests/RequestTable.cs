@@ -29,6 +29,20 @@ public sealed class VirtualRequest(int id, byte eventKind, byte suspendPolicy, b
 
     /// <summary>Node index to the node's request ID.</summary>
     public ConcurrentDictionary<int, int> NodeRequestIds { get; } = new();
+
+    private int _countRemaining = EventRequestBody.CountOf(body) is int count && boundNode is null ? count : 0;
+
+    /// <summary>
+    /// True when the request has a Count modifier and lives on several nodes: then the gateway counts occurrences
+    /// across all nodes, as one JVM would, and the nodes get the request without the modifier.
+    /// </summary>
+    public bool CountedByGateway { get; } = EventRequestBody.CountOf(body) is not null && boundNode is null;
+
+    /// <summary>
+    /// Counts one occurrence of a request counted by the gateway. True exactly once: for the occurrence that reaches
+    /// the count, which is delivered; the request then expires.
+    /// </summary>
+    public bool CountOccurrence() => Interlocked.Decrement(ref _countRemaining) == 0;
 }
 
 /// <summary>Virtual request IDs and their per-node counterparts.</summary>

@@ -61,6 +61,7 @@ public sealed partial class DebugSession
         var kept = new JdwpWriter(body.Length);
         var keptCount = 0;
         ulong eventThread = 0;
+        var expired = new List<Requests.VirtualRequest>();
         for (var i = 0; i < count; i++)
         {
             var at = offset;
@@ -85,15 +86,24 @@ public sealed partial class DebugSession
                 continue;
             }
 
+            Requests.VirtualRequest? request = null;
+            var isDebuggers = Vm.Requests.TryGetVirtual(node.Index, nodeRequestId, out var virtualId) && Vm.Requests.TryGet(virtualId, out request);
             var reason = kind switch
             {
                 (byte)EventKind.VMDeath => "a node's death is not the virtual VM's",
                 (byte)EventKind.VMStart => "the virtual VM started before the debugger attached",
-                _ when !Vm.Requests.TryGetVirtual(node.Index, nodeRequestId, out _) => $"request {nodeRequestId} is not the debugger's (cleared?)",
+                _ when !isDebuggers => $"request {nodeRequestId} is not the debugger's (cleared?)",
                 _ when announcedBefore => "the debugger already knows this class from another node",
                 _ when error is not null => error.Message,
+                _ when request!.CountedByGateway && !request.CountOccurrence() => "its count filter has not been reached across the nodes (or has expired)",
                 _ => null,
             };
+            if (reason is null && request!.CountedByGateway)
+            {
+                // The count was reached: like one JVM, the request now expires everywhere.
+                expired.Add(request);
+            }
+
             if (reason is not null)
             {
                 GatewayLog.EventDropped(_logger, Name, ((EventKind)kind).ToString(), node.Name, reason);
@@ -102,6 +112,11 @@ public sealed partial class DebugSession
 
             kept.Byte(kind).Bytes(translated);
             keptCount++;
+        }
+
+        foreach (var request in expired)
+        {
+            await ExpireAsync(request).ConfigureAwait(false);
         }
 
         if (keptCount == 0)
@@ -174,6 +189,20 @@ public sealed partial class DebugSession
         {
             _eventLock.Release();
         }
+    }
+
+    /// <summary>Clears a request that reached its count on every node (the debugger still holds its ID and may clear it).</summary>
+    private async Task ExpireAsync(Requests.VirtualRequest request)
+    {
+        foreach (var (index, nodeRequestId) in request.NodeRequestIds)
+        {
+            if (Vm.TryGetNode(index, out var holder))
+            {
+                await holder.SendAsync(15, 2, new JdwpWriter().Byte(request.EventKind).Int(nodeRequestId).ToArray()).ConfigureAwait(false);
+            }
+        }
+
+        ForgetWaiter(request);
     }
 
     /// <summary>A ClassPrepare is news to the debugger only for a symbol it has not been shown yet.</summary>

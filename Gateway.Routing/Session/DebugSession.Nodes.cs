@@ -8,6 +8,7 @@ namespace JdwpGateway.Routing.Session;
 
 public sealed partial class DebugSession
 {
+
     /// <summary>Connects every node at once: agents drop a debugger that does not handshake within about two seconds.</summary>
     private async Task ConnectAllNodesAsync(CancellationToken token)
     {
@@ -22,27 +23,30 @@ public sealed partial class DebugSession
         }
     }
 
-    private async Task<bool> TryConnectAsync(int index, NodeOptions node, CancellationToken token, bool logFailure = true)
+    private async Task<bool> TryConnectAsync(int index, NodeOptions node, CancellationToken token)
     {
         // An agent whose previous debugger just detached needs a moment to listen again: retry briefly, but only when
         // the connection was refused (a node that accepts and then stays silent costs one timeout, not several).
-        for (var attempt = 1; logFailure && attempt < 4; attempt++)
+        for (var attempt = 1; ; attempt++)
         {
-            var outcome = await TryConnectOnceAsync(index, node, token, logFailure: false).ConfigureAwait(false);
-            if (outcome != ConnectOutcome.Refused)
+            var (outcome, reason) = await TryConnectOnceAsync(index, node, token).ConfigureAwait(false);
+            if (outcome == ConnectOutcome.Connected)
             {
-                if (outcome == ConnectOutcome.Connected)
+                return true;
+            }
+
+            if (outcome == ConnectOutcome.Failed || attempt == 4)
+            {
+                if (!token.IsCancellationRequested)
                 {
-                    return true;
+                    GatewayLog.NodeUnavailable(_logger, Name, node.Name, node.Address, reason, _options.NodeRetryInterval);
                 }
 
-                break;
+                return false;
             }
 
             await Task.Delay(300, token).ConfigureAwait(false);
         }
-
-        return await TryConnectOnceAsync(index, node, token, logFailure).ConfigureAwait(false) == ConnectOutcome.Connected;
     }
 
     private enum ConnectOutcome
@@ -52,31 +56,20 @@ public sealed partial class DebugSession
         Failed,
     }
 
-    private async Task<ConnectOutcome> TryConnectOnceAsync(int index, NodeOptions node, CancellationToken token, bool logFailure)
+    private async Task<(ConnectOutcome Outcome, string Reason)> TryConnectOnceAsync(int index, NodeOptions node, CancellationToken token)
     {
         try
         {
-            var link = await NodeLink.ConnectAsync(index, node, Name, _options.MaxPacketLength, _options.NodeConnectTimeout, OnNodeEventAsync, token).ConfigureAwait(false);
+            var link = await NodeLink.ConnectAsync(index, node, Name, _options.MaxPacketLength, _options.NodeConnectTimeout, OnNodeEventAsync, _nodeTap, token).ConfigureAwait(false);
             Vm.AddNode(link);
             GatewayLog.NodeConnected(_logger, Name, node.Name, link.Version.VmVersion, link.Version.JdwpMajor, link.Version.JdwpMinor);
             Track(WatchNodeAsync(link));
-            return ConnectOutcome.Connected;
+            return (ConnectOutcome.Connected, string.Empty);
         }
         catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or OperationCanceledException or Protocol.JdwpProtocolException)
         {
-            if (token.IsCancellationRequested)
-            {
-                return ConnectOutcome.Failed;
-            }
-
-            if (logFailure)
-            {
-                GatewayLog.NodeUnavailable(_logger, Name, node.Name, node.Address, ex is OperationCanceledException ? "timed out" : ex.Message, _options.NodeRetryInterval);
-            }
-
-            return ex is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused }
-                ? ConnectOutcome.Refused
-                : ConnectOutcome.Failed;
+            var refused = ex is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused };
+            return (refused ? ConnectOutcome.Refused : ConnectOutcome.Failed, ex is OperationCanceledException ? "timed out" : ex.Message);
         }
     }
 
@@ -87,7 +80,7 @@ public sealed partial class DebugSession
             while (!token.IsCancellationRequested)
             {
                 await Task.Delay(_options.NodeRetryInterval, token).ConfigureAwait(false);
-                if (await TryConnectOnceAsync(index, node, token, logFailure: false).ConfigureAwait(false) == ConnectOutcome.Connected)
+                if ((await TryConnectOnceAsync(index, node, token).ConfigureAwait(false)).Outcome == ConnectOutcome.Connected)
                 {
                     await JoinNodeAsync(index).ConfigureAwait(false);
                     return;

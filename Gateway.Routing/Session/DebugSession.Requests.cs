@@ -113,8 +113,11 @@ public sealed partial class DebugSession
         }
 
         // A node older than JDWP 21 does not know PlatformThreadsOnly; it has no virtual threads, so the filter holds anyway.
-        var requestBody = node.Version.JdwpMajor < 21
-            ? EventRequestBody.Without(request.Body, kind => kind == (byte)ModKind.PlatformThreadsOnly)
+        // A count across nodes is counted by the gateway (see VirtualRequest.CountedByGateway).
+        var requestBody = node.Version.JdwpMajor < 21 || request.CountedByGateway
+            ? EventRequestBody.Without(request.Body, kind =>
+                (kind == (byte)ModKind.PlatformThreadsOnly && node.Version.JdwpMajor < 21) ||
+                (kind == (byte)ModKind.Count && request.CountedByGateway))
             : request.Body;
         var (mapper, body) = await ToNodeAsync(node, SetLayout, requestBody).ConfigureAwait(false);
         if (mapper.AbsentSymbols.Count > 0)

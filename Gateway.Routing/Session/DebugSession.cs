@@ -20,6 +20,7 @@ public sealed partial class DebugSession : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _eventLock = new(1, 1);
     private readonly List<Task> _background = [];
+    private readonly IConnectionTap? _nodeTap;
     private int _nextEventId = 0x40000000;
     private volatile bool _disposeRequested;
     private string? _closeReason;
@@ -27,8 +28,14 @@ public sealed partial class DebugSession : IAsyncDisposable
     private volatile bool _debuggerGone;
 
     /// <summary>Creates a session for a debugger whose handshake is done.</summary>
-    public DebugSession(int number, JdwpConnection debugger, GatewayOptions options, ILogger logger)
+    /// <param name="number">The debugger connection's number (names the session).</param>
+    /// <param name="debugger">The debugger's connection.</param>
+    /// <param name="options">The gateway's options.</param>
+    /// <param name="logger">Where to log.</param>
+    /// <param name="nodeTap">Optional observer of every node connection's bytes (recording).</param>
+    public DebugSession(int number, JdwpConnection debugger, GatewayOptions options, ILogger logger, IConnectionTap? nodeTap = null)
     {
+        _nodeTap = nodeTap;
         _debugger = debugger ?? throw new ArgumentNullException(nameof(debugger));
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
@@ -45,7 +52,10 @@ public sealed partial class DebugSession : IAsyncDisposable
     /// <summary>The virtual VM's tables.</summary>
     public VirtualVm Vm { get; }
 
-    /// <summary>Connects the nodes, then serves the debugger until it detaches or the gateway stops.</summary>
+    /// <summary>
+    /// Connects the nodes, answers the debugger's handshake (only if at least one node is up), then serves the debugger
+    /// until it detaches or the gateway stops.
+    /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
@@ -54,6 +64,15 @@ public sealed partial class DebugSession : IAsyncDisposable
         try
         {
             await ConnectAllNodesAsync(token).ConfigureAwait(false);
+            if (Vm.UpNodes.Count == 0)
+            {
+                // JDI cannot work with a VM that has no classes and no threads: refuse the attach instead.
+                _closeReason = "no node is reachable, so the debugger's handshake was not answered";
+                GatewayLog.NoNodeReachable(_logger, Name, string.Join(", ", _options.Nodes.Select(n => $"{n.Name}={n.Address}")));
+                return;
+            }
+
+            await _debugger.AnswerHandshakeAsync(token).ConfigureAwait(false);
             while (!_disposeRequested)
             {
                 var packet = await _debugger.ReadPacketAsync(token).ConfigureAwait(false);

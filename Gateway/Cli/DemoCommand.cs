@@ -20,7 +20,8 @@ public static class DemoCommand
         var nodeCount = new Option<int>("--nodes") { Description = "How many node JVMs to start (1-8)", DefaultValueFactory = _ => 3 };
         var listen = new Option<string>("--listen") { Description = "Address debuggers attach to", DefaultValueFactory = _ => "127.0.0.1:5005" };
         var javaHome = new Option<string?>("--java-home") { Description = "JDK to run the nodes with (default: JAVA_HOME or the system JDK 17)" };
-        var demo = new Command("demo", "Start a demo cluster behind the gateway and print how to attach") { nodeCount, listen, javaHome, logLevel };
+        var record = new Option<string?>("--record") { Description = "Record every byte of every connection into capture files in this directory (see 'decode')" };
+        var demo = new Command("demo", "Start a demo cluster behind the gateway and print how to attach") { nodeCount, listen, javaHome, record, logLevel };
         demo.SetAction(async (result, token) =>
         {
             var count = result.GetValue(nodeCount);
@@ -30,13 +31,25 @@ public static class DemoCommand
                 return 2;
             }
 
-            return await RunAsync(count, result.GetValue(listen)!, result.GetValue(javaHome), result.GetValue(logLevel), token).ConfigureAwait(false);
+            if (!await GatewayCli.EnsureRecordDirectoryAsync(result.GetValue(record)).ConfigureAwait(false))
+            {
+                return 2;
+            }
+
+            return await RunAsync(count, result.GetValue(listen)!, result.GetValue(javaHome), result.GetValue(logLevel), token, result.GetValue(record)).ConfigureAwait(false);
         });
         return demo;
     }
 
-    private static async Task<int> RunAsync(int count, string listen, string? javaHome, LogLevel logLevel, CancellationToken token)
+    private static async Task<int> RunAsync(int count, string listen, string? javaHome, LogLevel logLevel, CancellationToken token, string? record = null)
     {
+        // Check the debugger port first: starting JVMs only to fail on a taken port wastes the user's time.
+        if (ListenProblem(listen) is { } problem)
+        {
+            await Console.Error.WriteLineAsync($"jdwp-gateway demo: cannot listen on {listen}: {problem} (pass --listen 127.0.0.1:<free port>)").ConfigureAwait(false);
+            return 1;
+        }
+
         JavaToolchain java;
         string classes;
         try
@@ -57,6 +70,7 @@ public static class DemoCommand
         {
             Listen = listen,
             Nodes = [.. cluster.Nodes.Select(n => new NodeOptions { Name = n.Name, Address = $"127.0.0.1:{n.JdwpPort}" })],
+            Record = record,
         };
         using var host = GatewayHost.Build(options, logLevel, server => PrintAttachInstructions(server, cluster));
         try
@@ -92,12 +106,33 @@ public static class DemoCommand
                                        "hostName": "{{ep.Address}}", "port": {{ep.Port}} }
 
             Things to try in jdb:
-              threads                                       every node's threads, under one group per node
-              stop at fabric.demo.OrderService:{{line}}       hits on every node; then where, locals, print order, next, step, cont
-              catch java.lang.IllegalStateException         every 5th order is rejected
+              threads
+                  every node's threads, under one group per node
+              stop at fabric.demo.OrderService:{{line}}
+                  hits on every node; then where, locals, print order, dump order, cont
+              clear fabric.demo.OrderService:{{line}}   then   next, step, step up
+                  every node's worker passes that line every 300 ms: clear the breakpoint before stepping, or set it
+                  for one thread only with  stop <thread id> at fabric.demo.OrderService:{{line}}
+              catch java.lang.IllegalStateException
+                  every 5th order is rejected
 
             Press Ctrl-C to stop the gateway and every node it started.
             """);
+    }
+
+    private static string? ListenProblem(string listen)
+    {
+        try
+        {
+            var endPoint = new GatewayOptions { Listen = listen }.ListenEndPoint;
+            using var probe = new System.Net.Sockets.Socket(endPoint.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            probe.Bind(endPoint);
+            return null;
+        }
+        catch (Exception ex) when (ex is FormatException or System.Net.Sockets.SocketException)
+        {
+            return ex.Message;
+        }
     }
 
     private static int MarkerLine(string file, string marker)

@@ -22,6 +22,7 @@ public static class GatewayCli
         {
             BuildServe(),
             DemoCommand.Build(LogLevelOption),
+            DecodeCommand.Build(),
         };
         return root;
     }
@@ -35,13 +36,18 @@ public static class GatewayCli
             Description = "A JVM behind the gateway, name=host:port; repeat for each node (replaces the file's nodes)",
             AllowMultipleArgumentsPerToken = false,
         };
-        var serve = new Command("serve", "Run the gateway in front of the configured nodes") { config, listen, nodes, LogLevelOption };
+        var record = new Option<string?>("--record") { Description = "Record every byte of every connection into capture files in this directory (see 'decode')" };
+        var serve = new Command("serve", "Run the gateway in front of the configured nodes") { config, listen, nodes, record, LogLevelOption };
         serve.SetAction(async (result, token) =>
         {
             GatewayOptions options;
             try
             {
                 options = Resolve(result.GetValue(config), result.GetValue(listen), result.GetValue(nodes) ?? []);
+                if (result.GetValue(record) is { } directory)
+                {
+                    options = options with { Record = directory };
+                }
             }
             catch (Exception ex) when (ex is GatewayConfigException or FormatException)
             {
@@ -53,6 +59,11 @@ public static class GatewayCli
             if (problems.Count > 0)
             {
                 await Console.Error.WriteLineAsync("jdwp-gateway: invalid configuration:\n  - " + string.Join("\n  - ", problems)).ConfigureAwait(false);
+                return 2;
+            }
+
+            if (!await EnsureRecordDirectoryAsync(options.Record).ConfigureAwait(false))
+            {
                 return 2;
             }
 
@@ -70,6 +81,26 @@ public static class GatewayCli
             return 0;
         });
         return serve;
+    }
+
+    /// <summary>Creates the recording directory up front, so a bad path is reported before the gateway starts.</summary>
+    internal static async Task<bool> EnsureRecordDirectoryAsync(string? directory)
+    {
+        if (directory is null)
+        {
+            return true;
+        }
+
+        try
+        {
+            Directory.CreateDirectory(directory);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            await Console.Error.WriteLineAsync($"jdwp-gateway: cannot record into '{directory}': {ex.Message}").ConfigureAwait(false);
+            return false;
+        }
     }
 
     /// <summary>Combines the file (if any) with command-line overrides.</summary>

@@ -36,8 +36,7 @@ public static class GatewayConfigFile
         }
         catch (YamlException ex)
         {
-            var inner = ex.InnerException?.Message;
-            throw new GatewayConfigException($"{source}: line {ex.Start.Line}, column {ex.Start.Column}: {inner ?? ex.Message}", ex);
+            throw new GatewayConfigException($"{source}: line {ex.Start.Line}, column {ex.Start.Column}: {Explain(ex)}", ex);
         }
 
         document ??= new Document();
@@ -49,8 +48,36 @@ public static class GatewayConfigFile
             NodeConnectTimeout = Seconds(document.NodeConnectTimeoutSeconds) ?? defaults.NodeConnectTimeout,
             NodeRetryInterval = Seconds(document.NodeRetrySeconds) ?? defaults.NodeRetryInterval,
             DebuggerHandshakeTimeout = Seconds(document.DebuggerHandshakeTimeoutSeconds) ?? defaults.DebuggerHandshakeTimeout,
+            Record = document.Record ?? defaults.Record,
             Nodes = [.. (document.Nodes ?? []).Select(n => new NodeOptions { Name = n.Name ?? string.Empty, Address = n.Address ?? string.Empty })],
         };
+    }
+
+    /// <summary>YamlDotNet's messages name our private types; say what is wrong in the file's own terms.</summary>
+    private static string Explain(YamlException ex)
+    {
+        var message = ex.InnerException?.Message ?? ex.Message;
+        var unknown = System.Text.RegularExpressions.Regex.Match(message, @"Property '([^']*)' not found on type '[^']*\+(\w+)'");
+        if (unknown.Success)
+        {
+            var known = unknown.Groups[2].Value == nameof(NodeDocument)
+                ? "name, address"
+                : "listen, nodes, maxPacketLength, nodeConnectTimeoutSeconds, nodeRetrySeconds, debuggerHandshakeTimeoutSeconds, record";
+            return $"unknown key '{unknown.Groups[1].Value}' (known keys here: {known})";
+        }
+
+        var number = System.Text.RegularExpressions.Regex.Match(message, @"The input string '([^']*)' was not in a correct format");
+        if (number.Success)
+        {
+            return $"'{number.Groups[1].Value}' is not a number";
+        }
+
+        if (message.Contains("Expected 'SequenceStart'", StringComparison.Ordinal))
+        {
+            return "expected a list here (items start with '- ', e.g. '- name: node-a')";
+        }
+
+        return message;
     }
 
     private static TimeSpan? Seconds(double? value) => value is { } s ? TimeSpan.FromSeconds(s) : null;
@@ -67,6 +94,8 @@ public static class GatewayConfigFile
         public double? NodeRetrySeconds { get; set; }
 
         public double? DebuggerHandshakeTimeoutSeconds { get; set; }
+
+        public string? Record { get; set; }
 
         public List<NodeDocument>? Nodes { get; set; }
     }

@@ -36,7 +36,9 @@ public sealed class GatewayCluster : IAsyncDisposable
     public int Port => Server.LocalEndPoint.Port;
 
     /// <summary>Builds the demo app (no JDK is a failure, not a skip), starts the nodes and the gateway.</summary>
-    public static async Task<GatewayCluster> StartAsync(int nodes = 2)
+    /// <param name="nodes">How many node JVMs.</param>
+    /// <param name="configure">Changes to the gateway's options (e.g. recording), applied last.</param>
+    public static async Task<GatewayCluster> StartAsync(int nodes = 2, Func<GatewayOptions, GatewayOptions>? configure = null)
     {
         var java = JavaToolchain.Find();
         var classes = await new DemoAppBuilder(java).BuildAsync();
@@ -49,6 +51,7 @@ public sealed class GatewayCluster : IAsyncDisposable
             Nodes = [.. cluster.Nodes.Select(n => new NodeOptions { Name = n.Name, Address = $"127.0.0.1:{n.JdwpPort}" })],
             NodeRetryInterval = TimeSpan.FromMilliseconds(500),
         };
+        options = configure?.Invoke(options) ?? options;
         var server = new GatewayServer(options, loggerFactory);
         server.Start();
         return new GatewayCluster(java, cluster, server, loggerFactory, log);
