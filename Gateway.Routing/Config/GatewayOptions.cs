@@ -29,6 +29,13 @@ public sealed record GatewayOptions
     /// </summary>
     public string? Record { get; init; }
 
+    /// <summary>
+    /// What an event that suspends all threads suspends in the virtual VM: <see cref="SuspendScope.All"/> (default; every
+    /// node, as one JVM would), <see cref="SuspendScope.Node"/> (only the event's node) or <see cref="SuspendScope.Thread"/>
+    /// (only the event's thread: requests are set on the nodes with SUSPEND_EVENT_THREAD).
+    /// </summary>
+    public SuspendScope Suspend { get; init; } = SuspendScope.All;
+
     /// <summary>Parses <see cref="Listen"/>.</summary>
     public IPEndPoint ListenEndPoint => NodeOptions.ParseEndPoint(Listen, "listen");
 
@@ -166,4 +173,17 @@ public sealed record NodeOptions
 
         return (text[..colon].Trim('[', ']'), port);
     }
+}
+
+/// <summary>How far a SUSPEND_ALL event suspends the virtual VM.</summary>
+public enum SuspendScope
+{
+    /// <summary>Every node: the debugger's view of a suspended VM is true, at the cost of stopping the whole cluster.</summary>
+    All,
+
+    /// <summary>Only the node the event came from: the rest of the cluster keeps serving.</summary>
+    Node,
+
+    /// <summary>Only the thread the event came from.</summary>
+    Thread,
 }

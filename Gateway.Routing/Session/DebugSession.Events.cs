@@ -62,6 +62,10 @@ public sealed partial class DebugSession
         var keptCount = 0;
         ulong eventThread = 0;
         var expired = new List<Requests.VirtualRequest>();
+
+        // With suspend: thread the nodes suspend only the event thread, but the debugger is shown the policy it asked
+        // for (jdb, for one, mishandles an event set whose policy differs from its request's).
+        var presentedPolicy = suspendPolicy;
         for (var i = 0; i < count; i++)
         {
             var at = offset;
@@ -112,6 +116,7 @@ public sealed partial class DebugSession
 
             kept.Byte(kind).Bytes(translated);
             keptCount++;
+            presentedPolicy = Math.Max(presentedPolicy, request!.SuspendPolicy);
         }
 
         foreach (var request in expired)
@@ -125,8 +130,13 @@ public sealed partial class DebugSession
             return;
         }
 
-        var composite = new JdwpWriter(kept.Length + 5).Byte(suspendPolicy).Int(keptCount).Bytes(kept.Written).ToArray();
-        if (suspendPolicy == (byte)SuspendPolicy.All && _virtualSuspendCount > 0)
+        if (_options.Suspend != Config.SuspendScope.Thread)
+        {
+            presentedPolicy = suspendPolicy;
+        }
+
+        var composite = new JdwpWriter(kept.Length + 5).Byte(presentedPolicy).Int(keptCount).Bytes(kept.Written).ToArray();
+        if (suspendPolicy == (byte)SuspendPolicy.All && _virtualSuspendCount > 0 && _options.Suspend == Config.SuspendScope.All)
         {
             // In one JVM no thread can reach an event while all are suspended. Here a node's thread can, in the
             // moment before our suspension reached its node. Hold the event (its node stays suspended by it) until the
@@ -142,7 +152,7 @@ public sealed partial class DebugSession
     /// <summary>Delivers an event set; for SUSPEND_ALL the other nodes are suspended first, so the whole virtual VM is.</summary>
     private async Task DeliverAsync(NodeLink node, byte suspendPolicy, byte[] composite, int eventCount)
     {
-        if (suspendPolicy == (byte)SuspendPolicy.All)
+        if (suspendPolicy == (byte)SuspendPolicy.All && _options.Suspend == Config.SuspendScope.All)
         {
             // The debugger will believe the whole VM is suspended and read any thread's frames: make it true.
             await Task.WhenAll(Vm.UpNodes.Where(n => n.Index != node.Index).Select(n => n.SendAsync(1, 8, []))).ConfigureAwait(false);

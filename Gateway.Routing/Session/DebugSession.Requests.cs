@@ -1,5 +1,6 @@
 using JdwpGateway.Protocol.Encoding;
 using JdwpGateway.Protocol.Spec;
+using JdwpGateway.Routing.Config;
 using JdwpGateway.Routing.Mapping;
 using JdwpGateway.Routing.Nodes;
 using JdwpGateway.Routing.Requests;
@@ -119,6 +120,12 @@ public sealed partial class DebugSession
                 (kind == (byte)ModKind.PlatformThreadsOnly && node.Version.JdwpMajor < 21) ||
                 (kind == (byte)ModKind.Count && request.CountedByGateway))
             : request.Body;
+        if (_options.Suspend == SuspendScope.Thread && requestBody[1] == (byte)SuspendPolicy.All)
+        {
+            requestBody = [.. requestBody];
+            requestBody[1] = (byte)SuspendPolicy.EventThread;
+        }
+
         var (mapper, body) = await ToNodeAsync(node, SetLayout, requestBody).ConfigureAwait(false);
         if (mapper.AbsentSymbols.Count > 0)
         {

@@ -37,7 +37,8 @@ public static class GatewayCli
             AllowMultipleArgumentsPerToken = false,
         };
         var record = new Option<string?>("--record") { Description = "Record every byte of every connection into capture files in this directory (see 'decode')" };
-        var serve = new Command("serve", "Run the gateway in front of the configured nodes") { config, listen, nodes, record, LogLevelOption };
+        var suspend = new Option<SuspendScope?>("--suspend") { Description = "What a SUSPEND_ALL event suspends: All (every node, default), Node or Thread (overrides the file)" };
+        var serve = new Command("serve", "Run the gateway in front of the configured nodes") { config, listen, nodes, record, suspend, LogLevelOption };
         serve.SetAction(async (result, token) =>
         {
             GatewayOptions options;
@@ -47,6 +48,11 @@ public static class GatewayCli
                 if (result.GetValue(record) is { } directory)
                 {
                     options = options with { Record = directory };
+                }
+
+                if (result.GetValue(suspend) is { } scope)
+                {
+                    options = options with { Suspend = scope };
                 }
             }
             catch (Exception ex) when (ex is GatewayConfigException or FormatException)

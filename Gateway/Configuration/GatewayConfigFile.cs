@@ -49,6 +49,7 @@ public static class GatewayConfigFile
             NodeRetryInterval = Seconds(document.NodeRetrySeconds) ?? defaults.NodeRetryInterval,
             DebuggerHandshakeTimeout = Seconds(document.DebuggerHandshakeTimeoutSeconds) ?? defaults.DebuggerHandshakeTimeout,
             Record = document.Record ?? defaults.Record,
+            Suspend = ParseSuspend(document.Suspend, source) ?? defaults.Suspend,
             Nodes = [.. (document.Nodes ?? []).Select(n => new NodeOptions { Name = n.Name ?? string.Empty, Address = n.Address ?? string.Empty })],
         };
     }
@@ -62,7 +63,7 @@ public static class GatewayConfigFile
         {
             var known = unknown.Groups[2].Value == nameof(NodeDocument)
                 ? "name, address"
-                : "listen, nodes, maxPacketLength, nodeConnectTimeoutSeconds, nodeRetrySeconds, debuggerHandshakeTimeoutSeconds, record";
+                : "listen, nodes, maxPacketLength, nodeConnectTimeoutSeconds, nodeRetrySeconds, debuggerHandshakeTimeoutSeconds, record, suspend";
             return $"unknown key '{unknown.Groups[1].Value}' (known keys here: {known})";
         }
 
@@ -80,6 +81,15 @@ public static class GatewayConfigFile
         return message;
     }
 
+    private static SuspendScope? ParseSuspend(string? value, string source) => value switch
+    {
+        null => null,
+        "all" => SuspendScope.All,
+        "node" => SuspendScope.Node,
+        "thread" => SuspendScope.Thread,
+        _ => throw new GatewayConfigException($"{source}: suspend '{value}' must be one of: all, node, thread"),
+    };
+
     private static TimeSpan? Seconds(double? value) => value is { } s ? TimeSpan.FromSeconds(s) : null;
 
     // Mutable shapes for YamlDotNet; GatewayOptions stays immutable.
@@ -96,6 +106,8 @@ public static class GatewayConfigFile
         public double? DebuggerHandshakeTimeoutSeconds { get; set; }
 
         public string? Record { get; set; }
+
+        public string? Suspend { get; set; }
 
         public List<NodeDocument>? Nodes { get; set; }
     }
