@@ -88,7 +88,7 @@ public static class PacketRewriter
                 {
                     var subject = untagged.Source == UntaggedSource.PrecedingField ? state.LastField : state.LastArray;
                     var tag = state.Mapper.UntaggedTag(untagged.Source, subject, state.LastType);
-                    WalkValueOfTag(ref reader, tag, ref state);
+                    WalkValueOfTag(ref reader, tag, ref state, reader.PacketOffset);
                     break;
                 }
 
@@ -163,12 +163,17 @@ public static class PacketRewriter
 
     private static void WalkTaggedValue(ref JdwpReader reader, ref WalkState state)
     {
+        var tagOffset = reader.PacketOffset;
         var tag = reader.ReadByte();
         state.Writer.Byte(tag);
-        WalkValueOfTag(ref reader, tag, ref state);
+        WalkValueOfTag(ref reader, tag, ref state, tagOffset);
     }
 
-    private static void WalkValueOfTag(ref JdwpReader reader, byte tag, ref WalkState state)
+    /// <param name="reader">Positioned at the value (after its tag, if it has one).</param>
+    /// <param name="tag">The value's tag.</param>
+    /// <param name="state">The walk.</param>
+    /// <param name="tagOffset">Where the tag was read, for errors; for an untagged value, the value's own offset.</param>
+    private static void WalkValueOfTag(ref JdwpReader reader, byte tag, ref WalkState state, int tagOffset)
     {
         var size = PrimitiveSize(tag);
         if (size >= 0)
@@ -177,8 +182,9 @@ public static class PacketRewriter
             return;
         }
 
+        // The tag decides the value's size, so it is checked before any value byte is read.
+        var kind = ObjectKindOf(tag, tagOffset);
         var id = reader.ReadId(state.From.ObjectId);
-        var kind = ObjectKindOf(tag, reader.PacketOffset - state.From.ObjectId - 1);
         state.Writer.Id(id == 0 ? 0 : state.Mapper.Map(kind, id, state.LastType), state.To.ObjectId);
     }
 
