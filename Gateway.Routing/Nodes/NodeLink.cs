@@ -58,13 +58,12 @@ public sealed class NodeLink : IAsyncDisposable
         try
         {
             await connection.HandshakeAsDebuggerAsync(timeoutCts.Token).ConfigureAwait(false);
-            NodeLink? link = null;
             var events = System.Threading.Channels.Channel.CreateUnbounded<JdwpPacket>();
             channel.Start(p => events.Writer.WriteAsync(p));
             var sizesReply = await channel.SendCommandAsync(1, 7, [], timeoutCts.Token).ConfigureAwait(false);
             var versionReply = await channel.SendCommandAsync(1, 1, [], timeoutCts.Token).ConfigureAwait(false);
             var sizes = ParseSizes(sizesReply, connection.Name);
-            link = new NodeLink(index, options, channel, sizes, NodeVersion.Parse(versionReply, connection.Name));
+            var link = new NodeLink(index, options, channel, sizes, NodeVersion.Parse(versionReply, connection.Name));
             _ = PumpEventsAsync(link, events.Reader, onEvent);
             _ = channel.Completion.ContinueWith(_ => events.Writer.TryComplete(), TaskScheduler.Default);
             return link;

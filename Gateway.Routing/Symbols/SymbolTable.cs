@@ -52,8 +52,9 @@ public sealed class SymbolTable(VirtualIds ids)
             return Task.FromResult(known);
         }
 
-        var lazy = _surfacing.GetOrAdd((node.Index, typeId), key => new Lazy<Task<Symbol>>(() => SurfaceCoreAsync(node, key.TypeId, typeTag, knownSignature)));
-        return lazy.Value;
+        var key = (node.Index, typeId);
+        var lazy = _surfacing.GetOrAdd(key, k => new Lazy<Task<Symbol>>(() => SurfaceCoreAsync(node, k.TypeId, typeTag, knownSignature)));
+        return ForgetOnFailure(_surfacing, key, lazy);
     }
 
     /// <summary>Finds the symbol's type on a node (by signature, then fingerprint); null when the node has not loaded it.</summary>
@@ -82,8 +83,23 @@ public sealed class SymbolTable(VirtualIds ids)
     /// <summary>Loads a node type's methods or fields so their IDs can be mapped both ways.</summary>
     public Task EnsureMembersAsync(NodeLink node, ulong typeId, bool methods)
     {
-        var lazy = _memberLoads.GetOrAdd((node.Index, typeId, methods), key => new Lazy<Task>(() => LoadMembersAsync(node, key.TypeId, key.IsMethod)));
-        return lazy.Value;
+        var key = (node.Index, typeId, methods);
+        var lazy = _memberLoads.GetOrAdd(key, k => new Lazy<Task>(() => LoadMembersAsync(node, k.TypeId, k.IsMethod)));
+        return ForgetOnFailure(_memberLoads, key, lazy);
+    }
+
+    /// <summary>A failed query (a node error, a connection hiccup) must not be cached: the next caller asks again.</summary>
+    private static TTask ForgetOnFailure<TKey, TTask>(ConcurrentDictionary<TKey, Lazy<TTask>> cache, TKey key, Lazy<TTask> lazy)
+        where TKey : notnull
+        where TTask : Task
+    {
+        var task = lazy.Value;
+        _ = task.ContinueWith(
+            _ => cache.TryRemove(new KeyValuePair<TKey, Lazy<TTask>>(key, lazy)),
+            CancellationToken.None,
+            TaskContinuationOptions.NotOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+        return task;
     }
 
     /// <summary>
