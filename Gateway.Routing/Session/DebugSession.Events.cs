@@ -9,7 +9,7 @@ namespace JdwpGateway.Routing.Session;
 
 public sealed partial class DebugSession
 {
-    private readonly Queue<(NodeLink Node, byte[] Composite)> _parked = new();
+    private readonly Queue<ParkedEvents> _parked = new();
     private int _virtualSuspendCount;
 
     private static readonly Select EventCases = (Select)((Repeat)JdwpSpec.Find(64, 100)!.Out.Elements[1]).Body.Elements[0];
@@ -66,6 +66,7 @@ public sealed partial class DebugSession
         // With suspend: thread the nodes suspend only the event thread, but the debugger is shown the policy it asked
         // for (jdb, for one, mishandles an event set whose policy differs from its request's).
         var presentedPolicy = suspendPolicy;
+        var delivered = new List<int>();
         for (var i = 0; i < count; i++)
         {
             var at = offset;
@@ -117,6 +118,7 @@ public sealed partial class DebugSession
             kept.Byte(kind).Bytes(translated);
             keptCount++;
             presentedPolicy = Math.Max(presentedPolicy, request!.SuspendPolicy);
+            delivered.Add(request.Id);
         }
 
         foreach (var request in expired)
@@ -141,7 +143,7 @@ public sealed partial class DebugSession
             // In one JVM no thread can reach an event while all are suspended. Here a node's thread can, in the
             // moment before our suspension reached its node. Hold the event (its node stays suspended by it) until the
             // debugger resumes the virtual VM, as if the thread had been suspended just before the event.
-            _parked.Enqueue((node, composite));
+            _parked.Enqueue(new ParkedEvents(node, composite, eventThread, delivered));
             GatewayLog.EventParked(_logger, Name, node.Name, _parked.Count);
             return;
         }
@@ -187,10 +189,20 @@ public sealed partial class DebugSession
 
             while (_virtualSuspendCount == 0 && _parked.TryDequeue(out var parked))
             {
-                if (parked.Node.IsUp)
+                if (!parked.Node.IsUp)
                 {
-                    await DeliverAsync(parked.Node, (byte)SuspendPolicy.All, parked.Composite, -1).ConfigureAwait(false);
+                    continue;
                 }
+
+                if (!parked.RequestIds.Any(id => Vm.Requests.TryGet(id, out _)))
+                {
+                    // The debugger cleared the requests meanwhile: a JVM would never report these events now.
+                    GatewayLog.EventDropped(_logger, Name, "held set", parked.Node.Name, "its requests were cleared while it was held");
+                    await ResumeUndeliveredAsync(parked.Node, (byte)SuspendPolicy.All, parked.NodeThread).ConfigureAwait(false);
+                    continue;
+                }
+
+                await DeliverAsync(parked.Node, (byte)SuspendPolicy.All, parked.Composite, parked.RequestIds.Count).ConfigureAwait(false);
             }
 
             return reply;
@@ -263,4 +275,7 @@ public sealed partial class DebugSession
             await Task.WhenAll(mapper.Misses.Select(resolve => resolve())).ConfigureAwait(false);
         }
     }
+
+    /// <summary>An event set held while the virtual VM was suspended: its node stays suspended by it until delivery.</summary>
+    private sealed record ParkedEvents(NodeLink Node, byte[] Composite, ulong NodeThread, IReadOnlyList<int> RequestIds);
 }
