@@ -54,9 +54,10 @@ public static class PacketRewriter
 
     private static void WalkLayout(ref JdwpReader reader, Layout layout, ref WalkState state)
     {
-        foreach (var element in layout.Elements)
+        var items = layout.Items;
+        for (var i = 0; i < items.Length; i++)
         {
-            WalkElement(ref reader, element, ref state);
+            WalkElement(ref reader, items[i], ref state);
         }
     }
 

@@ -81,9 +81,17 @@ public sealed record Case(byte Tag, string Name, Layout Body);
 /// <summary>An ordered list of elements: the layout of a command, reply or repeated group.</summary>
 public sealed class Layout(params Element[] elements)
 {
+    /// <summary>The layout of an empty body.</summary>
     public static readonly Layout Empty = new();
 
-    public IReadOnlyList<Element> Elements { get; } = elements;
+    /// <summary>The elements, in wire order.</summary>
+    public IReadOnlyList<Element> Elements => Items;
+
+    /// <summary>
+    /// The same elements as an array: walkers index it, since a <c>foreach</c> over the interface allocates an
+    /// enumerator per repetition on the hot path (measured in docs/benchmarks.md).
+    /// </summary>
+    internal Element[] Items { get; } = elements;
 }
 
 /// <summary>One JDWP command: where it lives, what the debugger sends and what the VM answers.</summary>

@@ -20,7 +20,7 @@ public static class Program
             .WithId("Quick")
             .WithLaunchCount(1)
             .WithWarmupCount(5)
-            .WithIterationCount(15)
+            .WithIterationCount(20)
             .WithIterationTime(TimeInterval.FromMilliseconds(250));
 
         var config = DefaultConfig.Instance

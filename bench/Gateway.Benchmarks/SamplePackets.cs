@@ -218,17 +218,17 @@ public static class SamplePackets
 
         public List<ulong> All { get; } = [];
 
-        public ulong Object() => Next(8);
+        public ulong Object() => Next();
 
-        public ulong Type() => Next(8);
+        public ulong Type() => Next();
 
-        public ulong Method() => Next(8);
+        public ulong Method() => Next();
 
-        public ulong Frame() => Next(8);
+        public ulong Frame() => Next();
 
-        private ulong Next(int step)
+        private ulong Next()
         {
-            _next += (ulong)step * 3;
+            _next += 24; // spaced like heap addresses
             All.Add(_next);
             return _next;
         }
