@@ -181,7 +181,7 @@ public sealed class PacketDecoder
                     var id = reader.ReadId(state.Sizes.ObjectId);
                     if (kind == IdKind.Array)
                     {
-                        state.LastArray = id;
+                        state.Seen.LastArray = id;
                     }
 
                     return DecodedValue.TaggedObject(tagged.Name, tag, kind, id, state.Sizes.ObjectId);
@@ -196,8 +196,8 @@ public sealed class PacketDecoder
             case UntaggedValue untagged:
                 {
                     var at = reader.PacketOffset;
-                    var subject = untagged.Source == UntaggedSource.PrecedingField ? state.LastField : state.LastArray;
-                    var owner = untagged.Source == UntaggedSource.ArrayComponent ? state.LastArray : state.LastType != 0 ? state.LastType : state.LastObject;
+                    var subject = untagged.Source == UntaggedSource.PrecedingField ? state.Seen.LastField : state.Seen.LastArray;
+                    var owner = untagged.Source == UntaggedSource.ArrayComponent ? state.Seen.LastArray : state.Seen.LastType != 0 ? state.Seen.LastType : state.Seen.LastObject;
                     var tag = state.Types?.TagOf(untagged.Source, subject, owner) ?? throw new UnknownUntaggedTypeException();
                     return ReadValueOfTag(ref reader, untagged.Name, tag, tagged: false, at, ref state);
                 }
@@ -205,13 +205,13 @@ public sealed class PacketDecoder
             case Location location:
                 {
                     var typeTag = DecodedValue.Byte("typeTag", reader.ReadByte());
-                    var saved = state.LastType;
+                    var saved = state.Seen.LastType;
                     var classId = ReadId(ref reader, "classID", IdKind.Class, ref state);
                     var methodId = ReadId(ref reader, "methodID", IdKind.Method, ref state);
                     var index = DecodedValue.Long("index", reader.ReadInt64());
 
                     // As in the rewriter: a location's class scopes its method only, not later fields.
-                    state.LastType = saved;
+                    state.Seen.LastType = saved;
                     return DecodedValue.Location(location.Name, typeTag, classId, methodId, index);
                 }
 
@@ -294,21 +294,7 @@ public sealed class PacketDecoder
     {
         var width = state.Sizes.SizeOf(kind);
         var id = reader.ReadId(width);
-        switch (kind)
-        {
-            case IdKind.ReferenceType or IdKind.Class or IdKind.Interface or IdKind.ArrayType:
-                state.LastType = id;
-                break;
-            case IdKind.Field:
-                state.LastField = id;
-                break;
-            case IdKind.Array:
-                state.LastArray = id;
-                break;
-            case IdKind.Object:
-                state.LastObject = id;
-                break;
-        }
+        state.Seen.Observe(kind, id);
 
         return DecodedValue.Id(name, kind, id, width);
     }
@@ -330,10 +316,7 @@ public sealed class PacketDecoder
         public readonly ReadOnlyMemory<byte> Body = body;
         public readonly IdSizes Sizes = sizes;
         public readonly IUntaggedTypeSource? Types = types;
-        public ulong LastType;
-        public ulong LastField;
-        public ulong LastArray;
-        public ulong LastObject;
+        public IdContext Seen;
     }
 
     private sealed class UnknownUntaggedTypeException : Exception;

@@ -13,7 +13,7 @@ public static class PacketRewriter
     public static void Rewrite(ReadOnlySpan<byte> source, Layout layout, IdSizes from, IdSizes to, IIdMapper mapper, JdwpWriter destination, ulong contextType = 0)
     {
         var reader = new JdwpReader(source);
-        var state = new WalkState(from, to, mapper, destination) { LastType = contextType };
+        var state = new WalkState(from, to, mapper, destination) { Seen = new IdContext { LastType = contextType } };
         WalkLayout(ref reader, layout, ref state);
         if (reader.Remaining != 0)
         {
@@ -47,9 +47,7 @@ public static class PacketRewriter
         public readonly IdSizes To = to;
         public readonly IIdMapper Mapper = mapper;
         public readonly JdwpWriter Writer = writer;
-        public ulong LastType;
-        public ulong LastField;
-        public ulong LastArray;
+        public IdContext Seen;
     }
 
     private static void WalkLayout(ref JdwpReader reader, Layout layout, ref WalkState state)
@@ -87,8 +85,8 @@ public static class PacketRewriter
                 break;
             case UntaggedValue untagged:
                 {
-                    var subject = untagged.Source == UntaggedSource.PrecedingField ? state.LastField : state.LastArray;
-                    var tag = state.Mapper.UntaggedTag(untagged.Source, subject, state.LastType);
+                    var subject = untagged.Source == UntaggedSource.PrecedingField ? state.Seen.LastField : state.Seen.LastArray;
+                    var tag = state.Mapper.UntaggedTag(untagged.Source, subject, state.Seen.LastType);
                     WalkValueOfTag(ref reader, tag, ref state, reader.PacketOffset);
                     break;
                 }
@@ -133,19 +131,8 @@ public static class PacketRewriter
     private static void WalkId(ref JdwpReader reader, IdKind kind, ref WalkState state)
     {
         var id = reader.ReadId(state.From.SizeOf(kind));
-        var mapped = id == 0 ? 0 : state.Mapper.Map(kind, id, state.LastType);
-        switch (kind)
-        {
-            case IdKind.ReferenceType or IdKind.Class or IdKind.Interface or IdKind.ArrayType:
-                state.LastType = id;
-                break;
-            case IdKind.Field:
-                state.LastField = id;
-                break;
-            case IdKind.Array:
-                state.LastArray = id;
-                break;
-        }
+        var mapped = id == 0 ? 0 : state.Mapper.Map(kind, id, state.Seen.LastType);
+        state.Seen.Observe(kind, id);
 
         state.Writer.Id(mapped, state.To.SizeOf(kind));
     }
@@ -153,13 +140,13 @@ public static class PacketRewriter
     private static void WalkLocation(ref JdwpReader reader, ref WalkState state)
     {
         state.Writer.Byte(reader.ReadByte());
-        var saved = state.LastType;
+        var saved = state.Seen.LastType;
         WalkId(ref reader, IdKind.Class, ref state);
         WalkId(ref reader, IdKind.Method, ref state);
         state.Writer.Long(reader.ReadInt64());
 
         // A location's class scopes only its own method ID; it must not leak into later fields.
-        state.LastType = saved;
+        state.Seen.LastType = saved;
     }
 
     private static void WalkTaggedValue(ref JdwpReader reader, ref WalkState state)
@@ -186,7 +173,7 @@ public static class PacketRewriter
         // The tag decides the value's size, so it is checked before any value byte is read.
         var kind = ObjectKindOf(tag, tagOffset);
         var id = reader.ReadId(state.From.ObjectId);
-        state.Writer.Id(id == 0 ? 0 : state.Mapper.Map(kind, id, state.LastType), state.To.ObjectId);
+        state.Writer.Id(id == 0 ? 0 : state.Mapper.Map(kind, id, state.Seen.LastType), state.To.ObjectId);
     }
 
     private static void WalkArrayRegion(ref JdwpReader reader, ref WalkState state)

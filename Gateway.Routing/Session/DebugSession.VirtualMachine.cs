@@ -8,9 +8,6 @@ namespace JdwpGateway.Routing.Session;
 
 public sealed partial class DebugSession
 {
-    /// <summary>CapabilitiesNew indices the gateway cannot honour across nodes (none at present).</summary>
-    private static readonly int[] WithheldCapabilities = [];
-
     /// <summary>VirtualMachine commands: synthesized, or fanned out to every node and merged.</summary>
     private Task<Reply> VirtualMachineCommandAsync(JdwpPacket packet, CommandSpec spec, CancellationToken token) => packet.Command switch
     {
@@ -96,11 +93,6 @@ public sealed partial class DebugSession
         if (!any)
         {
             Array.Clear(merged);
-        }
-
-        foreach (var index in WithheldCapabilities.Where(i => i < width))
-        {
-            merged[index] = 0;
         }
 
         return Reply.Ok(merged);
