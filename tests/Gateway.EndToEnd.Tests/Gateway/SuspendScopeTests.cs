@@ -33,7 +33,7 @@ public sealed class SuspendScopeTests
             await jdb.ExpectAsync($"stop {workerB} at fabric.demo.OrderService:{ProcessEntry}", "Set breakpoint", Wait);
             await jdb.WaitForAsync(@"""thread=\[node-b\] worker"", fabric\.demo\.OrderService\.process\(\)", Wait);
 
-            await jdb.ExpectAsync($"where {workerB}", @"\[1\] fabric\.demo\.OrderService\.process", Wait);
+            await jdb.ExpectAsync($"where {workerB}", @"\[1\] fabric\.demo\.OrderService\.process[\s\S]*?java\.lang\.Thread\.run[^\n]*\n", Wait);
             await ExpectSuspendedAsync(jdb, workerA, otherNodeSuspended);
             await ExpectSuspendedAsync(jdb, peerServerB, sameNodeSuspended);
             await jdb.ExpectAsync("cont", "> ", Wait);
@@ -46,7 +46,9 @@ public sealed class SuspendScopeTests
 
     private static async Task ExpectSuspendedAsync(JdbDriver jdb, string thread, bool suspended)
     {
-        var m = await jdb.ExpectAsync($"where {thread}", @"(\[1\] [^\n]*|[^\n]*isn't suspended[^\n]*)\n", Wait);
+        // A frame is "[1] " followed by a name; jdb's prompt "worker[1] " is followed by a space or a line break. The
+        // whole stack is consumed so that none of its frames is read as the answer to the next command.
+        var m = await jdb.ExpectAsync($"where {thread}", @"(\[1\] \S[\s\S]*?java\.lang\.Thread\.run[^\n]*\n|[^\n]*isn't suspended[^\n]*\n)", Wait);
         Assert.True(suspended == m.Value.StartsWith("[1]", StringComparison.Ordinal), $"thread {thread} should {(suspended ? string.Empty : "not ")}be suspended; jdb said: {m.Value}");
     }
 }
