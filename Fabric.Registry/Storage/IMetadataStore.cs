@@ -1,0 +1,80 @@
+using Fabric.Registry.Manifests;
+using Fabric.Registry.Symbols;
+
+namespace Fabric.Registry.Storage;
+
+/// <summary>
+/// What the registry knows about symbols and releases. Implementations: SQLite (embedded) and PostgreSQL (scale-out).
+/// Every write is one transaction: readers see a manifest whole or not at all.
+/// </summary>
+public interface IMetadataStore
+{
+    /// <summary>Records symbols whose blobs are stored (idempotent; the first record of an ID wins).</summary>
+    Task RecordSymbolsAsync(IReadOnlyCollection<SymbolRecord> symbols, CancellationToken cancellationToken = default);
+
+    Task<SymbolRecord?> GetSymbolAsync(SymbolId id, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The IDs among <paramref name="ids"/> the registry does not hold. The ones it does hold are protected from the
+    /// garbage collector for its grace period from now, so a publisher that skips uploading them does not race a
+    /// collection.
+    /// </summary>
+    Task<IReadOnlySet<SymbolId>> FindMissingAsync(IReadOnlyCollection<SymbolId> ids, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Publishes atomically. Publishing the same bytes under the same name again is a no-op
+    /// (<see cref="PublishOutcome.AlreadyPublished"/>); different bytes under an existing name are refused
+    /// (<see cref="ManifestConflictException"/>); so is a manifest naming a symbol or parent the registry does not hold
+    /// (<see cref="ManifestIncompleteException"/>).
+    /// </summary>
+    Task<PublishOutcome> PublishManifestAsync(StoredManifest manifest, CancellationToken cancellationToken = default);
+
+    Task<StoredManifest?> GetManifestAsync(ManifestName name, CancellationToken cancellationToken = default);
+
+    IAsyncEnumerable<ManifestName> ListManifestsAsync(string? @namespace = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Every symbol any manifest names: the roots the garbage collector must keep.</summary>
+    Task<IReadOnlySet<SymbolId>> GetReferencedSymbolsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Removes the records of symbols whose blobs were collected.</summary>
+    Task ForgetSymbolsAsync(IReadOnlyCollection<SymbolId> ids, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A stored symbol: <paramref name="Name"/> is the class's internal name or the resource path it was first
+/// published under; <paramref name="References"/> are the class names its constant pool refers to (empty for
+/// resources).</summary>
+public sealed record SymbolRecord(
+    SymbolId Id,
+    SymbolKind Kind,
+    string Name,
+    long Length,
+    IReadOnlyList<string> References);
+
+/// <summary>A manifest as published: its canonical bytes and the DER-encoded ECDSA P-256 signature over them.</summary>
+public sealed record StoredManifest(
+    ManifestName Name,
+    byte[] CanonicalBytes,
+    byte[] Signature,
+    string KeyId,
+    DateTimeOffset PublishedAt);
+
+public enum PublishOutcome
+{
+    Published,
+    AlreadyPublished,
+}
+
+public sealed class ManifestConflictException(ManifestName name)
+    : Exception($"{name} is already published with different content; tags are immutable")
+{
+    public ManifestName Name { get; } = name;
+}
+
+public sealed class ManifestIncompleteException(ManifestName name, IReadOnlyCollection<string> missing)
+    : Exception($"{name} cannot be published: the registry does not hold {string.Join(", ", missing.Take(10))}"
+        + (missing.Count > 10 ? $" and {missing.Count - 10} more" : string.Empty))
+{
+    public ManifestName Name { get; } = name;
+
+    public IReadOnlyCollection<string> Missing { get; } = missing;
+}
