@@ -26,9 +26,6 @@ public enum RouteKind
 
     /// <summary>Sent by nodes, rewritten and delivered to the debugger.</summary>
     Event,
-
-    /// <summary>Answered with NOT_IMPLEMENTED, with a log line.</summary>
-    NotImplemented,
 }
 
 /// <summary>The routing rule of one command and why.</summary>

@@ -32,8 +32,8 @@ internal static partial class GatewayLog
     [LoggerMessage(9, LogLevel.Debug, "{Session}: {Command} answered with JDWP error {Error}: {Reason}", EventName = "CommandRefused")]
     public static partial void CommandRefused(ILogger logger, string session, string command, string error, string reason);
 
-    [LoggerMessage(10, LogLevel.Warning, "{Session}: {Command} is not supported by the gateway yet; answered NOT_IMPLEMENTED", EventName = "CommandNotImplemented")]
-    public static partial void CommandNotImplemented(ILogger logger, string session, string command);
+    [LoggerMessage(10, LogLevel.Warning, "{Session}: vendor or unknown command {Command} passed through untouched from {From} to {To}; IDs inside it are not virtualized", EventName = "VendorCommandPassedThrough")]
+    public static partial void VendorCommandPassedThrough(ILogger logger, string session, string command, string from, string to);
 
     [LoggerMessage(11, LogLevel.Trace, "{Session}: {Direction} {Packet}", EventName = "Packet")]
     public static partial void Packet(ILogger logger, string session, string direction, string packet);

@@ -70,6 +70,10 @@ public sealed class JdwpCommandChannel : IAsyncDisposable
         }
     }
 
+    /// <summary>Answers a command the VM sent (vendor command sets carry commands in both directions).</summary>
+    public async Task SendReplyAsync(int id, short errorCode, byte[] body, CancellationToken cancellationToken = default) =>
+        await _connection.SendAsync(JdwpPacket.NewReply(id, errorCode, body), cancellationToken).ConfigureAwait(false);
+
     /// <summary>Stops reading and closes the connection; pending commands fail.</summary>
     public async ValueTask DisposeAsync()
     {

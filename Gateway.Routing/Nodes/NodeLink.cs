@@ -86,6 +86,10 @@ public sealed class NodeLink : IAsyncDisposable
         return reply.ErrorCode == 0 ? reply.Body : throw new NodeCommandException(Name, commandSet, command, reply.ErrorCode);
     }
 
+    /// <summary>Answers a command the node sent (a vendor command the debugger replied to).</summary>
+    public Task SendReplyAsync(int id, short errorCode, byte[] body, CancellationToken cancellationToken = default) =>
+        _channel.SendReplyAsync(id, errorCode, body, cancellationToken);
+
     /// <summary>Closes the connection; the agent then clears requests and resumes threads itself.</summary>
     public ValueTask DisposeAsync() => _channel.DisposeAsync();
 

@@ -23,6 +23,12 @@ public sealed partial class DebugSession
         await _eventLock.WaitAsync().ConfigureAwait(false);
         try
         {
+            if (JdwpSpec.Find(packet.CommandSet, packet.Command) is null)
+            {
+                await ForwardVendorCommandFromNodeAsync(node, packet).ConfigureAwait(false);
+                return;
+            }
+
             if ((packet.CommandSet, packet.Command) != (64, 100))
             {
                 GatewayLog.EventDropped(_logger, Name, $"{packet.CommandSet}/{packet.Command}", node.Name, "nodes send only Event.Composite");
@@ -40,6 +46,10 @@ public sealed partial class DebugSession
         catch (Exception ex) when (ex is IOException or NodeCommandException or ObjectDisposedException)
         {
             GatewayLog.EventDropped(_logger, Name, "Composite", node.Name, ex.Message);
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // The session ended while the packet waited for the debugger.
         }
         catch (Exception ex)
         {

@@ -16,14 +16,12 @@ public sealed partial class DebugSession
     {
         if (spec is null)
         {
-            GatewayLog.CommandNotImplemented(_logger, Name, $"{packet.CommandSet}/{packet.Command}");
-            return Task.FromResult(Reply.Error(ErrorCode.NotImplemented, "unknown command set or command"));
+            return ForwardVendorCommandAsync(packet);
         }
 
         var route = CommandRoutes.For(spec);
         return route.Kind switch
         {
-            RouteKind.NotImplemented => Task.FromResult(NotImplemented(spec)),
             RouteKind.Event => Task.FromResult(Reply.Error(ErrorCode.NotImplemented, "debuggers do not send events")),
             RouteKind.EventRequest => packet.Command switch
             {

@@ -30,12 +30,6 @@ public sealed partial class DebugSession
         _ => RouteByIdsAsync(packet, spec),
     };
 
-    private Reply NotImplemented(CommandSpec spec)
-    {
-        GatewayLog.CommandNotImplemented(_logger, Name, spec.FullName);
-        return Reply.Error(ErrorCode.NotImplemented, $"{spec.FullName} is not supported by the gateway yet");
-    }
-
     /// <summary>
     /// The lowest JDWP version of the nodes: JDI enables features by the version it reads here, so promising more than
     /// the oldest node supports would make it send commands that node rejects.

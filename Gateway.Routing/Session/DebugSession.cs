@@ -73,6 +73,7 @@ public sealed partial class DebugSession : IAsyncDisposable
             }
 
             await _debugger.AnswerHandshakeAsync(token).ConfigureAwait(false);
+            _debuggerAttached.TrySetResult();
             while (!_disposeRequested)
             {
                 var packet = await _debugger.ReadPacketAsync(token).ConfigureAwait(false);
@@ -83,7 +84,8 @@ public sealed partial class DebugSession : IAsyncDisposable
 
                 if (packet.IsReply)
                 {
-                    // Debuggers never answer events; a stray reply is harmless and has no one waiting for it.
+                    // Debuggers answer only vendor commands a node sent; any other reply has no one waiting for it.
+                    await ForwardReplyToNodeAsync(packet).ConfigureAwait(false);
                     continue;
                 }
 

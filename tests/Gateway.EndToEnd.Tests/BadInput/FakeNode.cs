@@ -23,6 +23,13 @@ public enum FakeNodeBehavior
 
     /// <summary>Accepts the connection and never answers the handshake.</summary>
     NeverHandshakes,
+
+    /// <summary>
+    /// A well-behaved agent with a vendor command set (<see cref="FakeNode.VendorSet"/>), standing in for a VM this
+    /// machine cannot run (Android's DDM): it answers each vendor command with its body reversed, and after the first
+    /// one sends a vendor command of its own and records the debugger's reply.
+    /// </summary>
+    VendorCommands,
 }
 
 /// <summary>
@@ -37,6 +44,15 @@ public sealed class FakeNode : IAsyncDisposable
     /// <summary>Packet id of the malformed event the fake node sends.</summary>
     public const int BadEventPacketId = 0x0EE0EE;
 
+    /// <summary>The vendor command set of <see cref="FakeNodeBehavior.VendorCommands"/> (Android's DDM set).</summary>
+    public const byte VendorSet = 0xC7;
+
+    /// <summary>Packet id of the vendor command the fake node sends.</summary>
+    public const int VendorCommandId = 0x00C7C7;
+
+    /// <summary>Body of the vendor command the fake node sends: bytes no layout could explain, NUL and 0xFF included.</summary>
+    public static readonly byte[] VendorCommandBody = [0x48, 0x45, 0x4C, 0x4F, 0x00, 0xFF, 0x01, 0x02];
+
     private static readonly byte[] Handshake = "JDWP-Handshake"u8.ToArray();
 
     private readonly Socket _listener;
@@ -48,6 +64,7 @@ public sealed class FakeNode : IAsyncDisposable
     private int _accepted;
     private long _garbageOffset = -1;
     private int _badReplyId = -1;
+    private readonly TaskCompletionSource<JdwpPacket> _vendorReply = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Listens on a free loopback port.</summary>
     public FakeNode(FakeNodeBehavior behavior)
@@ -68,6 +85,9 @@ public sealed class FakeNode : IAsyncDisposable
 
     /// <summary>Packet id of the last malformed AllThreads reply sent; -1 before any.</summary>
     public int BadReplyId => Volatile.Read(ref _badReplyId);
+
+    /// <summary>The reply the fake node received to its vendor command (<see cref="FakeNodeBehavior.VendorCommands"/>).</summary>
+    public Task<JdwpPacket> VendorReply => _vendorReply.Task;
 
     /// <summary>How many connections the gateway opened so far.</summary>
     public int Accepted => Volatile.Read(ref _accepted);
@@ -160,10 +180,17 @@ public sealed class FakeNode : IAsyncDisposable
                     var header = await ReceiveExactlyAsync(socket, JdwpPacket.HeaderLength, token).ConfigureAwait(false);
                     var length = BinaryPrimitives.ReadInt32BigEndian(header);
                     var id = BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(4));
-                    await ReceiveExactlyAsync(socket, length - JdwpPacket.HeaderLength, token).ConfigureAwait(false);
+                    var received = await ReceiveExactlyAsync(socket, length - JdwpPacket.HeaderLength, token).ConfigureAwait(false);
+                    if ((header[8] & JdwpPacket.ReplyFlag) != 0)
+                    {
+                        _vendorReply.TrySetResult(JdwpPacket.NewReply(id, BinaryPrimitives.ReadInt16BigEndian(header.AsSpan(9)), received));
+                        continue;
+                    }
+
                     var key = (header[9], header[10]);
                     var reply = key switch
                     {
+                        (VendorSet, _) when _behavior == FakeNodeBehavior.VendorCommands => JdwpPacket.NewReply(id, 0, [.. received.Reverse()]),
                         (1, 7) => JdwpPacket.NewReply(id, 0, new JdwpWriter().Int(8).Int(8).Int(8).Int(8).Int(8).ToArray()),
                         (1, 1) => JdwpPacket.NewReply(id, 0, new JdwpWriter().String("fake agent").Int(17).Int(0).String("17.0.0-fake").String("Fake VM").ToArray()),
                         (1, 4) when _behavior == FakeNodeBehavior.MalformedAllThreadsReply => JdwpPacket.NewReply(id, 0, new JdwpWriter().Int(3).Bytes([1, 2, 3, 4, 5]).ToArray()),
@@ -175,6 +202,17 @@ public sealed class FakeNode : IAsyncDisposable
                     if (key == (1, 4) && _behavior == FakeNodeBehavior.MalformedAllThreadsReply)
                     {
                         Volatile.Write(ref _badReplyId, id);
+                    }
+
+                    if (_behavior == FakeNodeBehavior.VendorCommands)
+                    {
+                        if (key.Item1 == VendorSet && !_vendorReply.Task.IsCompleted)
+                        {
+                            var vendor = JdwpPacket.NewCommand(VendorCommandId, VendorSet, 2, VendorCommandBody);
+                            await SendPacketAsync(socket, vendor, token).ConfigureAwait(false);
+                        }
+
+                        continue;
                     }
 
                     if (_behavior != FakeNodeBehavior.MalformedAllThreadsReply && answered.Contains((1, 7)) && answered.Contains((1, 1)))
