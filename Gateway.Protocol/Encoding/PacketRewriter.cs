@@ -131,7 +131,8 @@ public static class PacketRewriter
     private static void WalkId(ref JdwpReader reader, IdKind kind, ref WalkState state)
     {
         var id = reader.ReadId(state.From.SizeOf(kind));
-        var mapped = id == 0 ? 0 : state.Mapper.Map(kind, id, state.Seen.LastType);
+        // 0 is the null ID of every kind but frames: HotSpot numbers a thread's frames from 0.
+        var mapped = id == 0 && kind != IdKind.Frame ? 0 : state.Mapper.Map(kind, id, state.Seen.LastType);
         state.Seen.Observe(kind, id);
 
         state.Writer.Id(mapped, state.To.SizeOf(kind));

@@ -6,14 +6,18 @@ using JdwpGateway.Routing.Session;
 namespace JdwpGateway.Routing.Mapping;
 
 /// <summary>Maps a node's IDs in a reply or event to the virtual IDs the debugger sees, registering new ones.</summary>
-internal sealed class ToDebuggerMapper(VirtualVm vm, NodeLink node) : MappingOutcome, IIdMapper
+/// <param name="vm">The virtual VM's tables.</param>
+/// <param name="node">The node that sent the packet.</param>
+/// <param name="frameOwner">The virtual thread whose frames the packet lists (ThreadReference.Frames), so they can be
+/// forgotten when that thread resumes; 0 otherwise.</param>
+internal sealed class ToDebuggerMapper(VirtualVm vm, NodeLink node, ulong frameOwner = 0) : MappingOutcome, IIdMapper
 {
     public ulong Map(IdKind kind, ulong id, ulong contextType)
     {
         switch (kind)
         {
             case IdKind.Frame:
-                return vm.Frames.Intern(node.Index, id, kind);
+                return vm.Frames.Intern(node.Index, id, kind, frameOwner);
             case IdKind.ReferenceType or IdKind.Class or IdKind.Interface or IdKind.ArrayType:
                 if (vm.Symbols.TryGetByNodeType(node.Index, id, out var symbol))
                 {

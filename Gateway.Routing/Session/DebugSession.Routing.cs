@@ -98,8 +98,15 @@ public sealed partial class DebugSession
                 return Reply.Error((ErrorCode)reply.ErrorCode, $"node {node.Name} answered with this error");
             }
 
+            if ((spec.Set, spec.Command) == (11, 3))
+            {
+                // Debuggers drop a thread's frames when they resume it, and the node may invalidate them: so does the gateway.
+                Vm.Frames.RemoveOwnedBy(new JdwpReader(packet.Body).ReadId(8));
+            }
+
             var context = route.Symbols.FirstOrDefault() is { } first && first.NodeTypeIds.TryGetValue(node.Index, out var typeId) ? typeId : 0;
-            var virtualized = await ToDebuggerAsync(node, spec.Reply, reply.Body, context, reply.Id, spec.FullName).ConfigureAwait(false);
+            var frameOwner = (spec.Set, spec.Command) == (11, 6) ? new JdwpReader(packet.Body).ReadId(8) : 0;
+            var virtualized = await ToDebuggerAsync(node, spec.Reply, reply.Body, context, reply.Id, spec.FullName, frameOwner).ConfigureAwait(false);
             return virtualized.Code == ErrorCode.None ? Adjust(spec, node, virtualized) : virtualized;
         }
 
@@ -158,11 +165,11 @@ public sealed partial class DebugSession
     }
 
     /// <summary>Translates a node's reply or event into virtual IDs, surfacing new types and members.</summary>
-    private async Task<Reply> ToDebuggerAsync(NodeLink node, Layout layout, byte[] body, ulong contextType, int packetId, string command)
+    private async Task<Reply> ToDebuggerAsync(NodeLink node, Layout layout, byte[] body, ulong contextType, int packetId, string command, ulong frameOwner = 0)
     {
         for (var pass = 1; pass <= MaxPasses; pass++)
         {
-            var mapper = new ToDebuggerMapper(Vm, node);
+            var mapper = new ToDebuggerMapper(Vm, node, frameOwner);
             byte[] translated;
             try
             {

@@ -200,20 +200,36 @@ public sealed partial class DebugSession
         return Reply.Ok(writer.ToArray());
     }
 
-    /// <summary>Releases objects on the nodes that own them.</summary>
+    /// <summary>
+    /// Releases objects on the nodes that own them. A node counts every time it sent an ID (the gateway's own queries
+    /// included), which the debugger cannot know, so each node is told the larger of the debugger's count and the
+    /// gateway's; the agent frees its entry once the count is reached.
+    /// </summary>
     private async Task<Reply> DisposeObjectsAsync(byte[] body)
     {
         var reader = new JdwpReader(body);
         var count = reader.ReadCount(12);
         var perNode = new Dictionary<int, List<(ulong Id, int RefCount)>>();
+        var enableCollection = new List<(int Node, ulong NodeId)>();
         for (var i = 0; i < count; i++)
         {
             var id = reader.ReadId(8);
             var refCount = reader.ReadInt32();
             if (Vm.Objects.TryResolve(id, out var r) && r.Node >= 0)
             {
-                (perNode.TryGetValue(r.Node, out var list) ? list : perNode[r.Node] = []).Add((r.NodeId, refCount));
-                Vm.Objects.Remove(id);
+                (perNode.TryGetValue(r.Node, out var list) ? list : perNode[r.Node] = []).Add((r.NodeId, Math.Max(refCount, r.Sends)));
+                enableCollection.AddRange(Vm.ForgetObject(id, r));
+            }
+        }
+
+        foreach (var (index, nodeId) in enableCollection)
+        {
+            if (Vm.TryGetNode(index, out var node))
+            {
+                // The copy was pinned (DisableCollection) for as long as the debugger held the string.
+                var writer = new JdwpWriter().Id(nodeId, node.Sizes.ObjectId);
+                await node.SendAsync(9, 8, writer.ToArray()).ConfigureAwait(false);
+                (perNode.TryGetValue(index, out var list) ? list : perNode[index] = []).Add((nodeId, 1));
             }
         }
 

@@ -24,12 +24,18 @@ public sealed class VirtualVm
     {
         _nodeNames = [.. nodeNames];
         var ids = new VirtualIds();
-        Objects = new NodeIdTable(ids);
-        Frames = new NodeIdTable(ids);
+        Objects = new NodeIdTable(ObjectTag);
+        Frames = new NodeIdTable(FrameTag);
         Symbols = new SymbolTable(ids);
         NodeGroups = [.. nodeNames.Select((_, i) => Objects.AddSynthetic((ulong)i, Protocol.Spec.IdKind.ThreadGroup))];
         RootGroup = Objects.AddSynthetic(RootGroupMarker, Protocol.Spec.IdKind.ThreadGroup);
     }
+
+    /// <summary>Top byte of object IDs (counter-issued IDs of types and members have 0 there).</summary>
+    public const byte ObjectTag = 0x0A;
+
+    /// <summary>Top byte of frame IDs.</summary>
+    public const byte FrameTag = 0x0F;
 
     /// <summary>The synthetic ID's payload that marks the root group rather than a node's group.</summary>
     public const ulong RootGroupMarker = ulong.MaxValue;
@@ -91,6 +97,41 @@ public sealed class VirtualVm
         {
             _absent.TryRemove(key, out _);
         }
+
+        foreach (var key in _arrayComponentTags.Keys.Where(k => k.Node == index))
+        {
+            _arrayComponentTags.TryRemove(key, out _);
+        }
+
+        foreach (var key in _stringCopies.Keys.Where(k => k.Node == index))
+        {
+            _stringCopies.TryRemove(key, out _);
+        }
+    }
+
+    /// <summary>
+    /// Forgets an object the debugger disposed, with what the gateway remembered about it; returns the copies of a
+    /// created string that other nodes hold for it, which the caller lets those nodes collect.
+    /// </summary>
+    public IReadOnlyList<(int Node, ulong NodeId)> ForgetObject(ulong virtualId, NodeRef nodeRef)
+    {
+        Objects.Remove(virtualId);
+        _arrayComponentTags.TryRemove((nodeRef.Node, nodeRef.NodeId), out _);
+        if (!_createdStrings.TryRemove(virtualId, out _))
+        {
+            return [];
+        }
+
+        var copies = new List<(int, ulong)>();
+        foreach (var key in _stringCopies.Keys.Where(k => k.VirtualId == virtualId))
+        {
+            if (_stringCopies.TryRemove(key, out var copy))
+            {
+                copies.Add((key.Node, copy));
+            }
+        }
+
+        return copies;
     }
 
     /// <summary>True when the node was asked and has not loaded the symbol.</summary>

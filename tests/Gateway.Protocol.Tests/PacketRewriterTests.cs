@@ -38,6 +38,19 @@ public class PacketRewriterTests
     }
 
     [Fact]
+    public void Rewrite_FrameIdZero_IsMappedLikeAnyFrame_WhileOtherZeroIdsStayNull()
+    {
+        // HotSpot numbers a thread's frames from 0, so frame 0 is a real frame; a null location stays all zeros.
+        var body = new Bytes().I32(1).Id(0).Loc(0, 0, 0, 0).ToArray();
+        var mapper = new RecordingMapper();
+
+        var result = PacketRewriter.Rewrite(body, Reply(11, 6), IdSizes.Eight, IdSizes.Eight, mapper);
+
+        Assert.Equal(new Bytes().I32(1).Id(D).Loc(0, 0, 0, 0).ToArray(), result);
+        Assert.Equal([(IdKind.Frame, 0UL, 0UL)], mapper.Calls);
+    }
+
+    [Fact]
     public void Rewrite_ReferenceTypeMethodsReply_UsesSeededContextTypeForMethodIds()
     {
         var body = new Bytes().I32(2)
