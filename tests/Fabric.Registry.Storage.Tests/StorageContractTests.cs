@@ -265,6 +265,174 @@ public abstract class StorageContractTests
         Assert.Equal([a.Id], await s.Metadata.FindMissingAsync([a.Id, b.Id]));
     }
 
+    [Fact]
+    public async Task CollectionRemovesOnlyOldUnreferencedBlobsAndADryRunRemovesNothing()
+    {
+        await using var s = await CreateAsync();
+        var baseMain = Bytes("base main");
+        var forkOnly = Bytes("fork only");
+        var unreferenced = Random(10_000, 11);
+        var orphan = Random(5_000, 12);
+        await StoreAsync(s, baseMain, "com/app/Main");
+        await StoreAsync(s, forkOnly, "com/app/Fork");
+        await StoreAsync(s, unreferenced, "com/app/Gone");
+        await s.Blobs.PutAsync(SymbolId.Of(orphan), new MemoryStream(orphan), orphan.Length);
+        await s.Metadata.PublishManifestAsync(Manifest("base:1", null, ("com/app/Main", baseMain)));
+        await s.Metadata.PublishManifestAsync(Manifest("fork:1", ManifestName.Parse("base:1"), ("com/app/Fork", forkOnly)));
+        s.Clock.Advance(TimeSpan.FromHours(2));
+        var collector = new GarbageCollector(s.Blobs, s.Metadata, new GarbageCollectorOptions { GracePeriod = TimeSpan.FromHours(1) }, s.Clock);
+        var garbage = new[] { SymbolId.Of(unreferenced), SymbolId.Of(orphan) }.Order().ToList();
+
+        var dry = await collector.CollectAsync(dryRun: true);
+
+        Assert.True(dry.DryRun);
+        Assert.Equal(4, dry.BlobsExamined);
+        Assert.Equal(garbage, dry.Removed);
+        Assert.Equal(unreferenced.Length + orphan.Length, dry.Bytes);
+        Assert.Equal(4, (await ListAsync(s.Blobs)).Count);
+        Assert.NotNull(await s.Metadata.GetSymbolAsync(SymbolId.Of(unreferenced)));
+
+        var real = await collector.CollectAsync();
+
+        Assert.Equal(garbage, real.Removed);
+        Assert.Equal(dry.Bytes, real.Bytes);
+        Assert.Empty(real.Spared);
+        Assert.Equal(new[] { SymbolId.Of(baseMain), SymbolId.Of(forkOnly) }.Order(), (await ListAsync(s.Blobs)).Select(b => b.Id).Order());
+        Assert.Null(await s.Metadata.GetSymbolAsync(SymbolId.Of(unreferenced)));
+        Assert.NotNull(await s.Metadata.GetSymbolAsync(SymbolId.Of(baseMain)));
+        Assert.Equal(baseMain, await ReadAllAsync(s.Blobs, SymbolId.Of(baseMain)));
+        Assert.Empty((await collector.CollectAsync()).Removed);
+    }
+
+    [Fact]
+    public async Task CollectionSparesBlobsStoredWithinTheGracePeriod()
+    {
+        await using var s = await CreateAsync();
+        var fresh = Bytes("just uploaded, manifest not yet published");
+        await StoreAsync(s, fresh, "com/app/New");
+        var collector = new GarbageCollector(s.Blobs, s.Metadata, new GarbageCollectorOptions { GracePeriod = TimeSpan.FromHours(1) }, s.Clock);
+
+        var report = await collector.CollectAsync();
+
+        Assert.Empty(report.Removed);
+        Assert.True(await s.Blobs.ContainsAsync(SymbolId.Of(fresh)));
+    }
+
+    [Fact]
+    public async Task CollectionSparesWhatFindMissingReportedAsHeld()
+    {
+        await using var s = await CreateAsync();
+        var held = Bytes("held, unreferenced, old");
+        await StoreAsync(s, held, "com/app/Held");
+        s.Clock.Advance(TimeSpan.FromHours(2));
+        Assert.Empty(await s.Metadata.FindMissingAsync([SymbolId.Of(held)]));
+        var collector = new GarbageCollector(s.Blobs, s.Metadata, new GarbageCollectorOptions { GracePeriod = TimeSpan.FromHours(1) }, s.Clock);
+
+        Assert.Empty((await collector.CollectAsync(dryRun: true)).Removed);
+        Assert.Empty((await collector.CollectAsync()).Removed);
+
+        Assert.Equal(PublishOutcome.Published, await s.Metadata.PublishManifestAsync(Manifest("app:1", null, ("com/app/Held", held))));
+        Assert.Equal(held, await ReadAllAsync(s.Blobs, SymbolId.Of(held)));
+
+        s.Clock.Advance(TimeSpan.FromHours(2));
+        Assert.Empty((await collector.CollectAsync()).Removed);
+    }
+
+    [Fact]
+    public async Task APublishBetweenMarkAndSweepKeepsItsSymbols()
+    {
+        await using var s = await CreateAsync();
+        var reused = Bytes("old symbol a new release names again");
+        var garbage = Bytes("old symbol nobody names");
+        await StoreAsync(s, reused, "com/app/Reused");
+        await StoreAsync(s, garbage, "com/app/Garbage");
+        s.Clock.Advance(TimeSpan.FromHours(2));
+        IReadOnlyCollection<SymbolId>? marked = null;
+        var collector = new GarbageCollector(
+            s.Blobs,
+            s.Metadata,
+            new GarbageCollectorOptions
+            {
+                GracePeriod = TimeSpan.FromHours(1),
+                AfterMark = async (ids, ct) =>
+                {
+                    marked = ids;
+                    await s.Metadata.PublishManifestAsync(Manifest("app:2", null, ("com/app/Reused", reused)), ct);
+                },
+            },
+            s.Clock);
+
+        var report = await collector.CollectAsync();
+
+        Assert.Equal(new[] { SymbolId.Of(reused), SymbolId.Of(garbage) }.Order(), marked!.Order());
+        Assert.Equal([SymbolId.Of(garbage)], report.Removed);
+        Assert.Equal([SymbolId.Of(reused)], report.Spared);
+        Assert.Equal(reused, await ReadAllAsync(s.Blobs, SymbolId.Of(reused)));
+        Assert.NotNull(await s.Metadata.GetSymbolAsync(SymbolId.Of(reused)));
+        Assert.False(await s.Blobs.ContainsAsync(SymbolId.Of(garbage)));
+    }
+
+    [Fact]
+    public async Task AFindMissingBetweenMarkAndSweepKeepsWhatItReportedHeld()
+    {
+        await using var s = await CreateAsync();
+        var reused = Bytes("old symbol a publisher is about to name");
+        await StoreAsync(s, reused, "com/app/Reused");
+        s.Clock.Advance(TimeSpan.FromHours(2));
+        IReadOnlySet<SymbolId>? missing = null;
+        var collector = new GarbageCollector(
+            s.Blobs,
+            s.Metadata,
+            new GarbageCollectorOptions
+            {
+                GracePeriod = TimeSpan.FromHours(1),
+                AfterMark = async (ids, ct) => missing = await s.Metadata.FindMissingAsync([SymbolId.Of(reused)], ct),
+            },
+            s.Clock);
+
+        var report = await collector.CollectAsync();
+
+        Assert.Empty(missing!);
+        Assert.Equal([SymbolId.Of(reused)], report.Spared);
+        Assert.Equal(PublishOutcome.Published, await s.Metadata.PublishManifestAsync(Manifest("app:2", null, ("com/app/Reused", reused))));
+        Assert.Equal(reused, await ReadAllAsync(s.Blobs, SymbolId.Of(reused)));
+    }
+
+    [Fact]
+    public async Task TheVerifierReportsExactlyTheBlobsWhoseBytesChanged()
+    {
+        await using var s = await CreateAsync();
+        var good = Random(70_000, 21);
+        var rotten = Random(40_000, 22);
+        var other = Bytes("fine");
+        foreach (var bytes in new[] { good, rotten, other })
+        {
+            await s.Blobs.PutAsync(SymbolId.Of(bytes), new MemoryStream(bytes), bytes.Length);
+        }
+
+        var clean = await new BlobVerifier(s.Blobs).VerifyAsync();
+        Assert.Equal(3, clean.Checked);
+        Assert.Equal(good.Length + rotten.Length + other.Length, clean.Bytes);
+        Assert.Empty(clean.Corrupt);
+
+        var flipped = (byte[])rotten.Clone();
+        flipped[12_345] ^= 0x01;
+        await s.CorruptAsync(SymbolId.Of(rotten), flipped);
+
+        var report = await new BlobVerifier(s.Blobs).VerifyAsync();
+
+        var corrupt = Assert.Single(report.Corrupt);
+        Assert.Equal(SymbolId.Of(rotten), corrupt.Id);
+        Assert.Equal(SymbolId.Of(flipped), corrupt.Actual);
+        Assert.Equal(3, report.Checked);
+    }
+
+    private static async Task StoreAsync(StorageUnderTest s, byte[] bytes, string name)
+    {
+        await s.Blobs.PutAsync(SymbolId.Of(bytes), new MemoryStream(bytes), bytes.Length);
+        await s.Metadata.RecordSymbolsAsync([Record(bytes, name)]);
+    }
+
     /// <summary>Backend-specific: whatever a refused put may have written on the side (temp files, temp keys).</summary>
     protected virtual Task AssertNothingElseStoredAsync(StorageUnderTest storage) => Task.CompletedTask;
 
