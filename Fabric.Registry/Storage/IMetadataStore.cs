@@ -38,6 +38,18 @@ public interface IMetadataStore
 
     /// <summary>Removes the records of symbols whose blobs were collected.</summary>
     Task ForgetSymbolsAsync(IReadOnlyCollection<SymbolId> ids, CancellationToken cancellationToken = default);
+
+    /// <summary>The symbols <see cref="FindMissingAsync"/> reported as held, or that were recorded, at or after
+    /// <paramref name="since"/>: the garbage collector protects them for its grace period.</summary>
+    Task<IReadOnlySet<SymbolId>> GetProtectedSymbolsAsync(DateTimeOffset since, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The garbage collector's sweep, decided in one transaction so it cannot interleave with a publish: of
+    /// <paramref name="ids"/>, those no manifest references and that were neither reported held by
+    /// <see cref="FindMissingAsync"/> nor recorded at or after <paramref name="protectedSince"/> lose their records and
+    /// are returned (their blobs may then be deleted); the rest are left alone.
+    /// </summary>
+    Task<IReadOnlySet<SymbolId>> ForgetUnreferencedSymbolsAsync(IReadOnlyCollection<SymbolId> ids, DateTimeOffset protectedSince, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A stored symbol: <paramref name="Name"/> is the class's internal name or the resource path it was first
