@@ -32,6 +32,9 @@ internal static partial class GatewayLog
     [LoggerMessage(9, LogLevel.Debug, "{Session}: {Command} answered with JDWP error {Error}: {Reason}", EventName = "CommandRefused")]
     public static partial void CommandRefused(ILogger logger, string session, string command, string error, string reason);
 
+    [LoggerMessage(20, LogLevel.Information, "{Session}: node {Node} ({Address}) left the node directory; closing its connection", EventName = "NodeWithdrawn")]
+    public static partial void NodeWithdrawn(ILogger logger, string session, string node, string address);
+
     [LoggerMessage(10, LogLevel.Warning, "{Session}: vendor or unknown command {Command} passed through untouched from {From} to {To}; IDs inside it are not virtualized", EventName = "VendorCommandPassedThrough")]
     public static partial void VendorCommandPassedThrough(ILogger logger, string session, string command, string from, string to);
 

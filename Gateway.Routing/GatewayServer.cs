@@ -4,6 +4,7 @@ using JdwpGateway.Protocol;
 using JdwpGateway.Protocol.Capture;
 using JdwpGateway.Protocol.Transport;
 using JdwpGateway.Routing.Config;
+using JdwpGateway.Routing.Nodes;
 using JdwpGateway.Routing.Session;
 using Microsoft.Extensions.Logging;
 
@@ -16,6 +17,8 @@ namespace JdwpGateway.Routing;
 public sealed class GatewayServer : IAsyncDisposable
 {
     private readonly GatewayOptions _options;
+    private readonly NodeDirectory _directory;
+    private Discovery.RegistryNodeSource? _discovery;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _connections = [];
@@ -43,7 +46,12 @@ public sealed class GatewayServer : IAsyncDisposable
         {
             throw new ArgumentException("Invalid gateway configuration:" + Environment.NewLine + "  - " + string.Join(Environment.NewLine + "  - ", problems), nameof(options));
         }
+
+        _directory = new NodeDirectory(options.Nodes);
     }
+
+    /// <summary>The nodes behind the gateway now; a discovery source changes it as nodes come and go.</summary>
+    public NodeDirectory Nodes => _directory;
 
     /// <summary>The address debuggers attach to (with the real port when configured as 0).</summary>
     public IPEndPoint LocalEndPoint => (IPEndPoint)(_listener?.LocalEndPoint ?? throw new InvalidOperationException("Not started."));
@@ -59,8 +67,13 @@ public sealed class GatewayServer : IAsyncDisposable
         _listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         _listener.Bind(endPoint);
         _listener.Listen(16);
-        GatewayLog.Listening(_logger, LocalEndPoint.ToString(), string.Join(", ", _options.Nodes.Select(n => $"{n.Name}={n.Address}")));
+        GatewayLog.Listening(_logger, LocalEndPoint.ToString(), string.Join(", ", _directory.Present.Select(n => $"{n.Options.Name}={n.Options.Address}")));
         _acceptLoop = AcceptLoopAsync(_stop.Token);
+        if (_options.Discovery is { } discovery)
+        {
+            _discovery = new Discovery.RegistryNodeSource(discovery, _directory, _logger);
+            _discovery.Start();
+        }
     }
 
     /// <summary>Stops listening and ends the active session (which detaches from every node).</summary>
@@ -72,6 +85,11 @@ public sealed class GatewayServer : IAsyncDisposable
         }
 
         _stop.Cancel();
+        if (_discovery is not null)
+        {
+            await _discovery.DisposeAsync().ConfigureAwait(false);
+        }
+
         _listener?.Dispose();
         if (_acceptLoop is not null)
         {
@@ -154,7 +172,7 @@ public sealed class GatewayServer : IAsyncDisposable
                 return;
             }
 
-            var session = new DebugSession(number, connection, _options, _logger, recorder is null ? null : CaptureTap.ForNodeConnection(recorder));
+            var session = new DebugSession(number, connection, _options, _logger, _directory, recorder is null ? null : CaptureTap.ForNodeConnection(recorder));
             if (Interlocked.CompareExchange(ref _active, session, null) is { } raced)
             {
                 GatewayLog.SecondDebuggerRefused(_logger, remote, raced.Name);

@@ -36,6 +36,12 @@ public sealed record GatewayOptions
     /// </summary>
     public SuspendScope Suspend { get; init; } = SuspendScope.All;
 
+    /// <summary>
+    /// Where to find nodes besides <see cref="Nodes"/>: a fabric registry whose registered nodes join and leave the
+    /// virtual VM as they come and go. Null (the default) uses the configured nodes only.
+    /// </summary>
+    public DiscoveryOptions? Discovery { get; init; }
+
     /// <summary>Parses <see cref="Listen"/>.</summary>
     public IPEndPoint ListenEndPoint => NodeOptions.ParseEndPoint(Listen, "listen");
 
@@ -52,9 +58,14 @@ public sealed record GatewayOptions
             problems.Add(ex.Message);
         }
 
-        if (Nodes.Count == 0)
+        if (Nodes.Count == 0 && Discovery is null)
         {
-            problems.Add("no nodes configured: add at least one under 'nodes:' or pass --node name=host:port");
+            problems.Add("no nodes configured: add at least one under 'nodes:', pass --node name=host:port, or name a registry under 'discovery:'");
+        }
+
+        if (Discovery is not null)
+        {
+            problems.AddRange(Discovery.Validate());
         }
 
         foreach (var node in Nodes)
@@ -90,6 +101,78 @@ public sealed record GatewayOptions
         {
             problems.Add($"{key} {value.TotalSeconds:0.###} is out of range: it must be above 0 and at most {maximum.TotalSeconds:0} seconds");
         }
+    }
+}
+
+/// <summary>Nodes found through the fabric registry (docs/fabric.md: <c>GET /v1/nodes</c>).</summary>
+public sealed record DiscoveryOptions
+{
+    /// <summary>The registry's base address, <c>http(s)://host:port</c>. Required.</summary>
+    public string Registry { get; init; } = string.Empty;
+
+    /// <summary>Only nodes running this manifest (<c>[namespace/]name:tag</c>); null for every registered node.</summary>
+    public string? Manifest { get; init; }
+
+    /// <summary>API token sent as <c>Authorization: Bearer</c>; null where the registry allows anonymous reads.</summary>
+    public string? Token { get; init; }
+
+    /// <summary>How often to ask the registry for its nodes. Default 1 s.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The registry address as a URI.</summary>
+    public Uri RegistryUri => Uri.TryCreate(Registry.EndsWith('/') ? Registry : Registry + "/", UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+        ? uri
+        : throw new FormatException($"discovery registry '{Registry}' is not an http:// or https:// address");
+
+    /// <summary>Lists problems with these settings.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        try
+        {
+            _ = RegistryUri;
+        }
+        catch (FormatException ex)
+        {
+            problems.Add(ex.Message);
+        }
+
+        if (Manifest is not null && !ManifestNames.IsValid(Manifest))
+        {
+            problems.Add($"discovery manifest '{Manifest}' is not [namespace/]name:tag");
+        }
+
+        if (PollInterval <= TimeSpan.Zero || PollInterval > TimeSpan.FromMinutes(10))
+        {
+            problems.Add($"discovery pollSeconds {PollInterval.TotalSeconds:0.###} is out of range: above 0 and at most 600");
+        }
+
+        return problems;
+    }
+}
+
+/// <summary>Manifest names as nodes report them: <c>[namespace/]name:tag</c>, the namespace <c>default</c> when absent.</summary>
+public static class ManifestNames
+{
+    /// <summary>True for a well-formed name.</summary>
+    public static bool IsValid(string name) => Normalize(name) is not null;
+
+    /// <summary>The name with its namespace spelled out, or null when malformed.</summary>
+    public static string? Normalize(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var colon = name.LastIndexOf(':');
+        if (colon <= 0 || colon == name.Length - 1)
+        {
+            return null;
+        }
+
+        var slash = name.IndexOf('/', StringComparison.Ordinal);
+        var full = slash < 0 ? "default/" + name : name;
+        var parts = full.Split('/', ':');
+        return parts.Length == 3 && parts.All(p => p.Length is > 0 and <= 128 && p.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+            ? full
+            : null;
     }
 }
 

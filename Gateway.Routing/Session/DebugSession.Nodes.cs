@@ -9,17 +9,59 @@ namespace JdwpGateway.Routing.Session;
 public sealed partial class DebugSession
 {
 
+    /// <summary>Indices with a connection attempt in flight: a node is never connected twice.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, bool> _connecting = new();
+
+    /// <summary>Indices with a retry loop running.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, bool> _retrying = new();
+
     /// <summary>Connects every node at once: agents drop a debugger that does not handshake within about two seconds.</summary>
     private async Task ConnectAllNodesAsync(CancellationToken token)
     {
-        var attempts = _options.Nodes.Select((node, index) => TryConnectAsync(index, node, token)).ToList();
-        var results = await Task.WhenAll(attempts).ConfigureAwait(false);
+        // Subscribe first, so a node that joins while the others connect is not missed.
+        _directory.Changed += OnDirectoryChanged;
+        var present = _directory.Present;
+        var results = await Task.WhenAll(present.Select(p => TryConnectAsync(p.Index, p.Options, token))).ConfigureAwait(false);
         for (var i = 0; i < results.Length; i++)
         {
             if (!results[i])
             {
-                Track(RetryNodeAsync(i, _options.Nodes[i], token));
+                StartRetry(present[i].Index, token, immediately: false);
             }
+        }
+    }
+
+    /// <summary>A node joined the directory (it is connected and given the session's requests) or left it (closed).</summary>
+    private void OnDirectoryChanged(NodeChange change)
+    {
+        if (_debuggerGone || _disposed != 0)
+        {
+            return;
+        }
+
+        if (change.Joined)
+        {
+            try
+            {
+                StartRetry(change.Index, _stop.Token, immediately: true);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The session ended while the directory changed.
+            }
+        }
+        else if (Vm.TryGetNode(change.Index, out var link) && link.Options == change.Options)
+        {
+            GatewayLog.NodeWithdrawn(_logger, Name, change.Options.Name, change.Options.Address);
+            Track(link.DisposeAsync().AsTask());
+        }
+    }
+
+    private void StartRetry(int index, CancellationToken token, bool immediately)
+    {
+        if (_retrying.TryAdd(index, true))
+        {
+            Track(RetryNodeAsync(index, token, immediately));
         }
     }
 
@@ -58,6 +100,11 @@ public sealed partial class DebugSession
 
     private async Task<(ConnectOutcome Outcome, string Reason)> TryConnectOnceAsync(int index, NodeOptions node, CancellationToken token)
     {
+        if (Vm.TryGetNode(index, out _) || !_connecting.TryAdd(index, true))
+        {
+            return (ConnectOutcome.Failed, "already connected or connecting");
+        }
+
         try
         {
             var link = await NodeLink.ConnectAsync(index, node, Name, _options.MaxPacketLength, _options.NodeConnectTimeout, OnNodeEventAsync, _nodeTap, token).ConfigureAwait(false);
@@ -71,15 +118,31 @@ public sealed partial class DebugSession
             var refused = ex is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused };
             return (refused ? ConnectOutcome.Refused : ConnectOutcome.Failed, ex is OperationCanceledException ? "timed out" : ex.Message);
         }
+        finally
+        {
+            _connecting.TryRemove(index, out _);
+        }
     }
 
-    private async Task RetryNodeAsync(int index, NodeOptions node, CancellationToken token)
+    /// <summary>
+    /// Connects a node that is down or just joined, for as long as the directory lists it, at the address it lists now.
+    /// </summary>
+    private async Task RetryNodeAsync(int index, CancellationToken token, bool immediately)
     {
         try
         {
-            while (!token.IsCancellationRequested)
+            for (var attempt = 0; !token.IsCancellationRequested; attempt++)
             {
-                await Task.Delay(_options.NodeRetryInterval, token).ConfigureAwait(false);
+                if (attempt > 0 || !immediately)
+                {
+                    await Task.Delay(_options.NodeRetryInterval, token).ConfigureAwait(false);
+                }
+
+                if (!_directory.TryGetPresent(index, out var node) || Vm.TryGetNode(index, out _))
+                {
+                    return;
+                }
+
                 if ((await TryConnectOnceAsync(index, node, token).ConfigureAwait(false)).Outcome == ConnectOutcome.Connected)
                 {
                     await JoinNodeAsync(index).ConfigureAwait(false);
@@ -89,6 +152,10 @@ public sealed partial class DebugSession
         }
         catch (OperationCanceledException)
         {
+        }
+        finally
+        {
+            _retrying.TryRemove(index, out _);
         }
     }
 
@@ -127,7 +194,7 @@ public sealed partial class DebugSession
         await AnnounceThreadDeathsAsync(link).ConfigureAwait(false);
         Vm.RemoveNode(link.Index);
         RemoveWatches(link.Index);
-        Track(RetryNodeAsync(link.Index, link.Options, _stop.Token));
+        StartRetry(link.Index, _stop.Token, immediately: false);
     }
 
     /// <summary>Delivers ThreadStart for each thread of a node that joined, to the debugger's ThreadStart requests.</summary>

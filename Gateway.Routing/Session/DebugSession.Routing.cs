@@ -129,7 +129,7 @@ public sealed partial class DebugSession
                 }
 
             case (12, 2) when new JdwpReader(reply.Body).ReadId(8) == 0:
-                return Reply.Ok(new JdwpWriter().Id(Vm.NodeGroups[node.Index], 8).ToArray());
+                return Reply.Ok(new JdwpWriter().Id(Vm.NodeGroupOf(node.Index), 8).ToArray());
             default:
                 return reply;
         }

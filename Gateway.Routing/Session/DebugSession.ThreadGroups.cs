@@ -38,7 +38,7 @@ public sealed partial class DebugSession
                     var writer = new JdwpWriter().Int(0).Int(up.Count);
                     foreach (var child in up)
                     {
-                        writer.Id(Vm.NodeGroups[child.Index], 8);
+                        writer.Id(Vm.NodeGroupOf(child.Index), 8);
                     }
 
                     return Reply.Ok(writer.ToArray());

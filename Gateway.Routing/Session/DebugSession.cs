@@ -21,6 +21,7 @@ public sealed partial class DebugSession : IAsyncDisposable
     private readonly SemaphoreSlim _eventLock = new(1, 1);
     private readonly List<Task> _background = [];
     private readonly IConnectionTap? _nodeTap;
+    private readonly NodeDirectory _directory;
     private int _nextEventId = 0x40000000;
     private volatile bool _disposeRequested;
     private string? _closeReason;
@@ -32,15 +33,17 @@ public sealed partial class DebugSession : IAsyncDisposable
     /// <param name="debugger">The debugger's connection.</param>
     /// <param name="options">The gateway's options.</param>
     /// <param name="logger">Where to log.</param>
+    /// <param name="directory">The nodes behind the gateway, now and as they come and go.</param>
     /// <param name="nodeTap">Optional observer of every node connection's bytes (recording).</param>
-    public DebugSession(int number, JdwpConnection debugger, GatewayOptions options, ILogger logger, IConnectionTap? nodeTap = null)
+    public DebugSession(int number, JdwpConnection debugger, GatewayOptions options, ILogger logger, NodeDirectory directory, IConnectionTap? nodeTap = null)
     {
+        _directory = directory ?? throw new ArgumentNullException(nameof(directory));
         _nodeTap = nodeTap;
         _debugger = debugger ?? throw new ArgumentNullException(nameof(debugger));
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         Name = $"session#{number}";
-        Vm = new VirtualVm([.. options.Nodes.Select(n => n.Name)]);
+        Vm = new VirtualVm(directory);
     }
 
     /// <summary>Name used in logs.</summary>
@@ -68,7 +71,7 @@ public sealed partial class DebugSession : IAsyncDisposable
             {
                 // JDI cannot work with a VM that has no classes and no threads: refuse the attach instead.
                 _closeReason = "no node is reachable, so the debugger's handshake was not answered";
-                GatewayLog.NoNodeReachable(_logger, Name, string.Join(", ", _options.Nodes.Select(n => $"{n.Name}={n.Address}")));
+                GatewayLog.NoNodeReachable(_logger, Name, string.Join(", ", _directory.Present.Select(n => $"{n.Options.Name}={n.Options.Address}")));
                 return;
             }
 
@@ -146,6 +149,7 @@ public sealed partial class DebugSession : IAsyncDisposable
             return;
         }
 
+        _directory.Changed -= OnDirectoryChanged;
         await CloseConnectionsAsync().ConfigureAwait(false);
 
         Task[] background;

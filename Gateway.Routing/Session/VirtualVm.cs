@@ -17,19 +17,20 @@ public sealed class VirtualVm
     private readonly ConcurrentDictionary<ulong, bool> _shownTypes = new();
     private readonly ConcurrentDictionary<ulong, byte[]> _createdStrings = new();
     private readonly ConcurrentDictionary<(ulong VirtualId, int Node), ulong> _stringCopies = new();
-    private readonly string[] _nodeNames;
+    private readonly ConcurrentDictionary<int, ulong> _nodeGroups = new();
+    private readonly NodeDirectory _directory;
 
-    /// <summary>Creates the state for a session over the configured node names.</summary>
-    public VirtualVm(IReadOnlyList<string> nodeNames)
+    /// <summary>Creates the state for a session over the nodes of <paramref name="directory"/>, now and later.</summary>
+    public VirtualVm(NodeDirectory directory)
     {
-        _nodeNames = [.. nodeNames];
+        _directory = directory ?? throw new ArgumentNullException(nameof(directory));
         var ids = new VirtualIds();
         Objects = new NodeIdTable(ObjectTag);
         Frames = new NodeIdTable(FrameTag);
         Symbols = new SymbolTable(ids);
-        NodeGroups = [.. nodeNames.Select((_, i) => Objects.AddSynthetic((ulong)i, Protocol.Spec.IdKind.ThreadGroup))];
         RootGroup = Objects.AddSynthetic(RootGroupMarker, Protocol.Spec.IdKind.ThreadGroup);
     }
+
 
     /// <summary>Top byte of object IDs (counter-issued IDs of types and members have 0 there).</summary>
     public const byte ObjectTag = 0x0A;
@@ -58,14 +59,12 @@ public sealed class VirtualVm
     /// <summary>Event requests.</summary>
     public RequestTable Requests { get; } = new();
 
-    /// <summary>The synthetic top-level thread group of each node, by node index.</summary>
-    public IReadOnlyList<ulong> NodeGroups { get; }
+    /// <summary>The synthetic top-level thread group of a node (made on first use; kept if the node returns).</summary>
+    public ulong NodeGroupOf(int index) =>
+        _nodeGroups.GetOrAdd(index, static (i, objects) => objects.AddSynthetic((ulong)i, Protocol.Spec.IdKind.ThreadGroup), Objects);
 
     /// <summary>Nodes that are connected now, in configuration order.</summary>
     public IReadOnlyList<NodeLink> UpNodes => [.. _nodes.Values.Where(n => n.IsUp).OrderBy(n => n.Index)];
-
-    /// <summary>Number of configured nodes.</summary>
-    public int NodeCount => _nodeNames.Length;
 
     /// <summary>The node the debugger last worked with (last event, or last command routed by an object ID).</summary>
     public int ContextNode { get; set; }
@@ -77,7 +76,7 @@ public sealed class VirtualVm
     public bool WasShown(ulong virtualTypeId) => _shownTypes.ContainsKey(virtualTypeId);
 
     /// <summary>Name of a node by index.</summary>
-    public string NodeName(int index) => index >= 0 && index < _nodeNames.Length ? _nodeNames[index] : "gateway";
+    public string NodeName(int index) => _directory.NameOf(index);
 
     /// <summary>The link of a connected node.</summary>
     public bool TryGetNode(int index, out NodeLink node) => _nodes.TryGetValue(index, out node!) && node.IsUp;

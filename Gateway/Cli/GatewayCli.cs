@@ -38,7 +38,10 @@ public static class GatewayCli
         };
         var record = new Option<string?>("--record") { Description = "Record every byte of every connection into capture files in this directory (see 'decode')" };
         var suspend = new Option<SuspendScope?>("--suspend") { Description = "What a SUSPEND_ALL event suspends: All (every node, default), Node or Thread (overrides the file)" };
-        var serve = new Command("serve", "Run the gateway in front of the configured nodes") { config, listen, nodes, record, suspend, LogLevelOption };
+        var registry = new Option<string?>("--registry") { Description = "Find nodes through this fabric registry, http(s)://host:port: registered nodes join and leave as they come and go (overrides the file)" };
+        var manifest = new Option<string?>("--manifest") { Description = "With --registry: only nodes running this manifest, [namespace/]name:tag" };
+        var registryToken = new Option<string?>("--registry-token") { Description = "With --registry: API token for reading the registry" };
+        var serve = new Command("serve", "Run the gateway in front of the configured nodes") { config, listen, nodes, record, suspend, registry, manifest, registryToken, LogLevelOption };
         serve.SetAction(async (result, token) =>
         {
             GatewayOptions options;
@@ -53,6 +56,21 @@ public static class GatewayCli
                 if (result.GetValue(suspend) is { } scope)
                 {
                     options = options with { Suspend = scope };
+                }
+
+                if (result.GetValue(registry) is { } registryAddress)
+                {
+                    options = options with { Discovery = (options.Discovery ?? new DiscoveryOptions()) with { Registry = registryAddress } };
+                }
+
+                if (result.GetValue(manifest) is { } manifestName)
+                {
+                    options = options with { Discovery = (options.Discovery ?? throw new FormatException("--manifest needs --registry (or discovery: in the file)")) with { Manifest = manifestName } };
+                }
+
+                if (result.GetValue(registryToken) is { } tokenValue)
+                {
+                    options = options with { Discovery = (options.Discovery ?? throw new FormatException("--registry-token needs --registry (or discovery: in the file)")) with { Token = tokenValue } };
                 }
             }
             catch (Exception ex) when (ex is GatewayConfigException or FormatException)

@@ -51,6 +51,15 @@ public static class GatewayConfigFile
             Record = document.Record ?? defaults.Record,
             Suspend = ParseSuspend(document.Suspend, source) ?? defaults.Suspend,
             Nodes = [.. (document.Nodes ?? []).Select(n => new NodeOptions { Name = n.Name ?? string.Empty, Address = n.Address ?? string.Empty })],
+            Discovery = document.Discovery is { } d
+                ? new DiscoveryOptions
+                {
+                    Registry = d.Registry ?? string.Empty,
+                    Manifest = d.Manifest,
+                    Token = d.Token,
+                    PollInterval = Seconds(d.PollSeconds) ?? new DiscoveryOptions().PollInterval,
+                }
+                : null,
         };
     }
 
@@ -61,9 +70,12 @@ public static class GatewayConfigFile
         var unknown = System.Text.RegularExpressions.Regex.Match(message, @"Property '([^']*)' not found on type '[^']*\+(\w+)'");
         if (unknown.Success)
         {
-            var known = unknown.Groups[2].Value == nameof(NodeDocument)
-                ? "name, address"
-                : "listen, nodes, maxPacketLength, nodeConnectTimeoutSeconds, nodeRetrySeconds, debuggerHandshakeTimeoutSeconds, record, suspend";
+            var known = unknown.Groups[2].Value switch
+            {
+                nameof(NodeDocument) => "name, address",
+                nameof(DiscoveryDocument) => "registry, manifest, token, pollSeconds",
+                _ => "listen, nodes, discovery, maxPacketLength, nodeConnectTimeoutSeconds, nodeRetrySeconds, debuggerHandshakeTimeoutSeconds, record, suspend",
+            };
             return $"unknown key '{unknown.Groups[1].Value}' (known keys here: {known})";
         }
 
@@ -110,6 +122,19 @@ public static class GatewayConfigFile
         public string? Suspend { get; set; }
 
         public List<NodeDocument>? Nodes { get; set; }
+
+        public DiscoveryDocument? Discovery { get; set; }
+    }
+
+    private sealed class DiscoveryDocument
+    {
+        public string? Registry { get; set; }
+
+        public string? Manifest { get; set; }
+
+        public string? Token { get; set; }
+
+        public double? PollSeconds { get; set; }
     }
 
     private sealed class NodeDocument

@@ -39,6 +39,46 @@ public class GatewayConfigFileTests
     }
 
     [Fact]
+    public void Parse_Discovery_BindsTheRegistryAndNeedsNoNodes()
+    {
+        var options = GatewayConfigFile.Parse("""
+            discovery:
+              registry: http://127.0.0.1:7070
+              manifest: demo:1.0
+              token: secret
+              pollSeconds: 0.5
+            """);
+
+        Assert.Empty(options.Nodes);
+        Assert.NotNull(options.Discovery);
+        Assert.Equal(new Uri("http://127.0.0.1:7070/"), options.Discovery.RegistryUri);
+        Assert.Equal("demo:1.0", options.Discovery.Manifest);
+        Assert.Equal("default/demo:1.0", ManifestNames.Normalize(options.Discovery.Manifest!));
+        Assert.Equal("secret", options.Discovery.Token);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), options.Discovery.PollInterval);
+        Assert.Empty(options.Validate());
+    }
+
+    [Theory]
+    [InlineData("registry: ftp://127.0.0.1:7070", "is not an http:// or https:// address")]
+    [InlineData("registry: http://127.0.0.1:7070\n  manifest: no-tag", "is not [namespace/]name:tag")]
+    [InlineData("registry: http://127.0.0.1:7070\n  pollSeconds: 0", "out of range")]
+    public void Validate_BadDiscovery_SaysWhatIsWrong(string body, string problem)
+    {
+        var options = GatewayConfigFile.Parse("discovery:\n  " + body.Replace("\\n", "\n", StringComparison.Ordinal));
+
+        Assert.Contains(options.Validate(), p => p.Contains(problem, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Parse_UnknownDiscoveryKey_ListsTheKnownOnes()
+    {
+        var ex = Assert.Throws<GatewayConfigException>(() => GatewayConfigFile.Parse("discovery:\n  registy: http://x:1\n"));
+
+        Assert.Contains("unknown key 'registy' (known keys here: registry, manifest, token, pollSeconds)", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Parse_OnlyNodes_KeepsDefaultsForTheRest()
     {
         var options = GatewayConfigFile.Parse("""
