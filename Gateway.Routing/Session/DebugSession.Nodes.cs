@@ -129,6 +129,7 @@ public sealed partial class DebugSession
     /// </summary>
     private async Task RetryNodeAsync(int index, CancellationToken token, bool immediately)
     {
+        var registered = true;
         try
         {
             for (var attempt = 0; !token.IsCancellationRequested; attempt++)
@@ -145,7 +146,16 @@ public sealed partial class DebugSession
 
                 if ((await TryConnectOnceAsync(index, node, token).ConfigureAwait(false)).Outcome == ConnectOutcome.Connected)
                 {
+                    // From here the node's watcher owns its next retry; it may already have tried while this loop
+                    // still counted as running, so look again once this loop no longer does.
+                    _retrying.TryRemove(index, out _);
+                    registered = false;
                     await JoinNodeAsync(index).ConfigureAwait(false);
+                    if (!Vm.TryGetNode(index, out _))
+                    {
+                        StartRetry(index, token, immediately: false);
+                    }
+
                     return;
                 }
             }
@@ -155,7 +165,10 @@ public sealed partial class DebugSession
         }
         finally
         {
-            _retrying.TryRemove(index, out _);
+            if (registered)
+            {
+                _retrying.TryRemove(index, out _);
+            }
         }
     }
 
