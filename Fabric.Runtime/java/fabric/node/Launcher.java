@@ -1,0 +1,104 @@
+package fabric.node;
+
+import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Starts an application whose classes come from the fabric registry by hash:
+ * {@code java -cp fabric-node.jar fabric.node.Launcher --registry URL --manifest ns/name:tag --main com.app.Main
+ * --trust key.pem [--name node-a] ... [-- args]}. The node's class path holds only this launcher.
+ */
+public final class Launcher {
+    private Launcher() {
+    }
+
+    static void log(String message) {
+        System.err.println("fabric-node: " + message);
+    }
+
+    public static void main(String[] args) throws Throwable {
+        NodeOptions o;
+        try {
+            o = NodeOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            log(e.getMessage());
+            System.err.println(NodeOptions.USAGE);
+            System.exit(2);
+            return;
+        }
+        Class<?> main;
+        String[] appArgs = o.appArgs;
+        try {
+            main = prepare(o);
+        } catch (IOException | SecurityException | ClassNotFoundException e) {
+            log((e instanceof SecurityException ? "SecurityException: " : "") + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        Method m;
+        try {
+            m = main.getMethod("main", String[].class);
+        } catch (NoSuchMethodException e) {
+            log(o.mainClass + " has no public static void main(String[])");
+            System.exit(1);
+            return;
+        }
+        if (!Modifier.isStatic(m.getModifiers())) {
+            log(o.mainClass + ".main is not static");
+            System.exit(1);
+            return;
+        }
+        Thread.currentThread().setContextClassLoader(main.getClassLoader());
+        try {
+            m.invoke(null, (Object) appArgs);
+        } catch (InvocationTargetException e) {
+            // The application's own failure, reported as if it had been started directly.
+            throw e.getCause();
+        }
+    }
+
+    private static Class<?> prepare(NodeOptions o) throws IOException, ClassNotFoundException {
+        Metrics metrics = new Metrics();
+        TrustedKeys keys = TrustedKeys.load(o.trust);
+        DiskCache l2 = new DiskCache(o.cache);
+        MemoryCache l1 = new MemoryCache(o.memoryCacheBytes);
+        HttpSource registry = o.registry == null ? null : new HttpSource(o.registry, Metrics.REGISTRY, o, metrics, o.attempts);
+        List<HttpSource> peers = new ArrayList<>();
+        for (String p : o.peers) {
+            peers.add(new HttpSource(p, Metrics.PEER, o, metrics, 1));
+        }
+        SymbolResolver resolver = new SymbolResolver(l1, l2, registry, peers, metrics, o.batchSize);
+        if (o.httpPort >= 0) {
+            try {
+                int port = new NodeHttpServer(o.httpPort, metrics, resolver).start();
+                log("http 127.0.0.1:" + port + " (/metrics, /v1/blobs/{id})");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while starting the HTTP endpoint", e);
+            }
+        }
+        ManifestChain chain = ManifestChain.load(o.manifest, l2, registry, keys);
+        resolver.setChain(chain);
+        FabricClassLoader.LoadedListener listener = id -> { };
+        if (registry != null && o.nodeName != null) {
+            NodeRegistration registration = new NodeRegistration(registry, o);
+            registration.start();
+            listener = registration;
+        }
+        String mainInternal = o.mainClass.replace('.', '/');
+        if (chain.findClass(mainInternal) == null) {
+            throw new ClassNotFoundException("main class " + o.mainClass + " is not in manifest " + chain.name()
+                    + " or its parents");
+        }
+        if (registry != null && o.prefetch && !resolver.allClassesCached()) {
+            int n = resolver.prefetch(mainInternal, false);
+            log("prefetched " + n + " blobs for " + o.mainClass);
+        }
+        FabricClassLoader loader = new FabricClassLoader(chain, resolver, metrics, listener);
+        return Class.forName(o.mainClass, false, loader);
+    }
+}
