@@ -35,6 +35,8 @@ final class HttpSource {
     record ClosureEntry(String id, String path) {
     }
 
+    private static final long DEGRADED_NANOS = 10_000_000_000L;
+
     private final String base;
     private final String metricsSource;
     private final HttpClient client;
@@ -44,6 +46,9 @@ final class HttpSource {
     private final Duration timeout;
     private final String token;
     private final Metrics metrics;
+    /** Until then the source failed a whole series of attempts recently: one attempt per request, no backoff, so a
+     * dead registry costs each class one refused connection rather than a full series of retries. */
+    private volatile long degradedUntil;
 
     HttpSource(String baseUrl, String metricsSource, NodeOptions options, Metrics metrics, int attempts) {
         this.base = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
@@ -172,6 +177,7 @@ final class HttpSource {
 
     private HttpResponse<byte[]> send(HttpRequest req, boolean allow404) throws IOException {
         IOException last = null;
+        int attempts = System.nanoTime() - degradedUntil < 0 ? 1 : this.attempts;
         for (int attempt = 0; attempt < attempts; attempt++) {
             if (attempt > 0) {
                 metrics.retry(metricsSource);
@@ -189,6 +195,7 @@ final class HttpSource {
                 HttpResponse<byte[]> r = client.send(req, HttpResponse.BodyHandlers.ofByteArray());
                 int status = r.statusCode();
                 if (status == 200 || (allow404 && status == 404)) {
+                    degradedUntil = System.nanoTime();
                     return r;
                 }
                 String text = new String(r.body(), 0, Math.min(r.body().length, 300), StandardCharsets.UTF_8).trim();
@@ -206,6 +213,7 @@ final class HttpSource {
                 throw new IOException("interrupted during " + req.uri(), e);
             }
         }
+        degradedUntil = System.nanoTime() + DEGRADED_NANOS;
         throw new IOException(last.getMessage() + " (after " + attempts + " attempt" + (attempts == 1 ? "" : "s") + ")", last);
     }
 

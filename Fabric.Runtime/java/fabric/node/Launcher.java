@@ -95,7 +95,7 @@ public final class Launcher {
                     + " or its parents");
         }
         if (registry != null && o.prefetch && !resolver.allClassesCached()) {
-            int n = resolver.prefetch(mainInternal, false);
+            int n = resolver.prefetch(mainInternal);
             log("prefetched " + n + " blobs for " + o.mainClass);
         }
         FabricClassLoader loader = new FabricClassLoader(chain, resolver, metrics, listener);

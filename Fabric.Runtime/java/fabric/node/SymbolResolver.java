@@ -73,16 +73,22 @@ final class SymbolResolver {
         }
         metrics.miss(Metrics.L2);
 
+        boolean registryReachable = true;
         if (entry.isClass() && registry != null && chain != null) {
             // One round trip for everything this class will pull in, instead of one per class.
-            prefetch(entry.path(), false);
+            String failure = prefetchOrFailure(entry.path());
             bytes = l1.get(id);
             if (bytes != null) {
                 metrics.hit(Metrics.REGISTRY);
                 return bytes;
             }
+            if (failure != null) {
+                registryReachable = false;
+                metrics.miss(Metrics.REGISTRY);
+                tried.add("registry " + registry.base() + ": " + failure);
+            }
         }
-        if (registry != null) {
+        if (registry != null && registryReachable) {
             bytes = fromRemote(registry, Metrics.REGISTRY, entry, tried, bad);
             if (bytes != null) {
                 return bytes;
@@ -130,18 +136,30 @@ final class SymbolResolver {
      * Pulls the missing blobs of the closure of {@code internalName} from the registry in batches. At start a
      * failure is reported and ignored: the loader fetches class by class, and a warm cache may need nothing.
      */
-    int prefetch(String internalName, boolean quiet) {
+    int prefetch(String internalName) {
+        String failure = prefetchOrFailure(internalName);
+        if (failure != null) {
+            Launcher.log("prefetch of " + internalName + " skipped: " + failure);
+        }
+        return prefetchedCount.get();
+    }
+
+    /** How many blobs this thread's last prefetch brought, for the start-up log. */
+    private final ThreadLocal<Integer> prefetchedCount = ThreadLocal.withInitial(() -> 0);
+
+    /** Null when the registry answered (whatever it held), else why it could not be reached. */
+    private String prefetchOrFailure(String internalName) {
+        prefetchedCount.set(0);
         List<HttpSource.ClosureEntry> closure;
         try {
             closure = registry.closure(chain.name(), internalName);
+        } catch (HttpSource.Refused e) {
+            return null;
         } catch (IOException e) {
-            if (!quiet) {
-                Launcher.log("prefetch of " + internalName + " skipped: " + e.getMessage());
-            }
-            return 0;
+            return e.getMessage();
         }
         if (closure == null) {
-            return 0;
+            return null;
         }
         List<String> missing = new ArrayList<>();
         for (HttpSource.ClosureEntry c : closure) {
@@ -156,6 +174,7 @@ final class SymbolResolver {
             try {
                 answer = registry.batch(slice);
             } catch (IOException e) {
+                // What was not prefetched is fetched one by one; the failure is for the log only.
                 Launcher.log("prefetch batch failed: " + e.getMessage());
                 break;
             }
@@ -173,7 +192,8 @@ final class SymbolResolver {
             }
         }
         metrics.prefetched(got);
-        return got;
+        prefetchedCount.set(got);
+        return null;
     }
 
     /** True when every class of the chain is already in L2, so a start needs nothing from the network. */
