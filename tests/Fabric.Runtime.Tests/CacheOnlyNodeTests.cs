@@ -205,6 +205,29 @@ public sealed class CacheOnlyNodeTests(AppsFixture apps) : IClassFixture<AppsFix
             node.Stderr);
     }
 
+    [Theory]
+    [InlineData("--attempts", "0", "--attempts must be a whole number from 1 to 20, not '0'")]
+    [InlineData("--bogus", "1", "unknown option --bogus")]
+    [InlineData("--manifest", "no-tag", "--manifest 'no-tag' is not [namespace/]name:tag")]
+    public async Task BadLauncherOption_ExitsWithUsage_AndSaysWhich(string option, string value, string message)
+    {
+        using var node = NodeProcess.Start(Options("hello:1.0", "com.app.Main", _dir.Combine("cache")) with
+        {
+            LauncherOptions = [option, value],
+        });
+        Assert.Equal(2, await node.WaitForExitAsync());
+        Assert.Contains("fabric-node: " + message, node.Stderr, StringComparison.Ordinal);
+        Assert.Contains("usage: java -cp fabric-node.jar fabric.node.Launcher", node.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ManifestInNoCacheAndNoRegistry_ExitsSayingSo()
+    {
+        using var node = NodeProcess.Start(Options("hello:1.0", "com.app.Main", _dir.Combine("empty")));
+        Assert.Equal(1, await node.WaitForExitAsync());
+        Assert.Contains("manifest default/hello:1.0 is not in the cache", node.Stderr, StringComparison.Ordinal);
+    }
+
     private static int FreePort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);
