@@ -90,8 +90,9 @@ public static class NodeLauncher
         }
     }
 
-    /// <summary>A start info with redirected output, ready for <see cref="Process.Start(ProcessStartInfo)"/>.</summary>
-    public static ProcessStartInfo CreateStartInfo(NodeLaunchOptions options)
+    /// <summary>A start info ready for <see cref="Process.Start(ProcessStartInfo)"/>; with
+    /// <paramref name="redirect"/> false the node shares this process's console.</summary>
+    public static ProcessStartInfo CreateStartInfo(NodeLaunchOptions options, bool redirect = true)
     {
         var jar = options.AgentJar ?? DefaultAgentJar;
         if (!File.Exists(jar))
@@ -101,9 +102,9 @@ public static class NodeLauncher
 
         var psi = new ProcessStartInfo(options.Java ?? JavaLocator.Find())
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
+            RedirectStandardOutput = redirect,
+            RedirectStandardError = redirect,
+            RedirectStandardInput = redirect,
             UseShellExecute = false,
         };
         foreach (var arg in BuildArguments(options))
