@@ -12,6 +12,8 @@ import java.security.ProtectionDomain;
 import java.security.cert.Certificate;
 import java.util.Collections;
 import java.util.Enumeration;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * Defines the application's classes from the manifest: name → symbol ID → verified bytes. JDK classes come from the
@@ -40,6 +42,37 @@ final class FabricClassLoader extends ClassLoader {
         this.resolver = resolver;
         this.metrics = metrics;
         this.listener = listener;
+    }
+
+    /** Packages of the JDK's modules: those always come from the parent, as the JDK's own loaders do it. */
+    private static final Set<String> JDK_PACKAGES = new HashSet<>();
+
+    static {
+        for (Module m : ModuleLayer.boot().modules()) {
+            JDK_PACKAGES.addAll(m.getPackages());
+        }
+    }
+
+    /**
+     * Application packages are looked up in the manifest before the parent: asking the platform loader first would
+     * cost a thrown ClassNotFoundException for every application class.
+     */
+    @Override
+    protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+        int dot = name.lastIndexOf('.');
+        if (dot < 0 || JDK_PACKAGES.contains(name.substring(0, dot)) || chain.findClass(name.replace('.', '/')) == null) {
+            return super.loadClass(name, resolve);
+        }
+        synchronized (getClassLoadingLock(name)) {
+            Class<?> c = findLoadedClass(name);
+            if (c == null) {
+                c = findClass(name);
+            }
+            if (resolve) {
+                resolveClass(c);
+            }
+            return c;
+        }
     }
 
     @Override

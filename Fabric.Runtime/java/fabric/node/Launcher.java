@@ -16,8 +16,18 @@ public final class Launcher {
     private Launcher() {
     }
 
+    private static final boolean TIMING = Boolean.getBoolean("fabric.timing");
+    private static final long T0 = System.nanoTime();
+
     static void log(String message) {
         System.err.println("fabric-node: " + message);
+    }
+
+    /** With -Dfabric.timing=true, how long after the launcher's start each step ended (for benchmarks). */
+    static void timing(String step) {
+        if (TIMING) {
+            log(String.format("timing %s %.1f ms", step, (System.nanoTime() - T0) / 1e6));
+        }
     }
 
     public static void main(String[] args) throws Throwable {
@@ -53,6 +63,10 @@ public final class Launcher {
             return;
         }
         Thread.currentThread().setContextClassLoader(main.getClassLoader());
+        timing("main-loaded");
+        if (TIMING) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> timing("exit")));
+        }
         try {
             m.invoke(null, (Object) appArgs);
         } catch (InvocationTargetException e) {
@@ -82,6 +96,7 @@ public final class Launcher {
             }
         }
         ManifestChain chain = ManifestChain.load(o.manifest, l2, registry, keys);
+        timing("manifest");
         resolver.setChain(chain);
         FabricClassLoader.LoadedListener listener = id -> { };
         if (registry != null && o.nodeName != null) {
@@ -98,6 +113,7 @@ public final class Launcher {
             int n = resolver.prefetch(mainInternal);
             log("prefetched " + n + " blobs for " + o.mainClass);
         }
+        timing("prefetch");
         FabricClassLoader loader = new FabricClassLoader(chain, resolver, metrics, listener);
         return Class.forName(o.mainClass, false, loader);
     }
