@@ -15,12 +15,17 @@ final class Hashes {
         return HEX.formatHex(digest(bytes));
     }
 
-    static byte[] digest(byte[] bytes) {
+    // One digest per thread: looking the algorithm up for each of thousands of classes costs more than hashing.
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(bytes);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }
+    });
+
+    static byte[] digest(byte[] bytes) {
+        return SHA256.get().digest(bytes);
     }
 
     static boolean isSymbolId(String s) {

@@ -18,12 +18,24 @@ final class Metrics {
         counters.computeIfAbsent(series, k -> new AtomicLong()).addAndGet(delta);
     }
 
+    // Resolutions are counted for every class: their counters are looked up once, not built per call.
+    private final Map<String, AtomicLong> hits = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> misses = new ConcurrentHashMap<>();
+
     void hit(String level) {
-        add("fabric_node_resolutions_total{level=\"" + level + "\",result=\"hit\"}", 1);
+        hits.computeIfAbsent(level, l -> counter("fabric_node_resolutions_total{level=\"" + l + "\",result=\"hit\"}"))
+                .incrementAndGet();
     }
 
     void miss(String level) {
-        add("fabric_node_resolutions_total{level=\"" + level + "\",result=\"miss\"}", 1);
+        misses.computeIfAbsent(level, l -> counter("fabric_node_resolutions_total{level=\"" + l + "\",result=\"miss\"}"))
+                .incrementAndGet();
+    }
+
+    private final AtomicLong classesDefined = counter("fabric_node_classes_defined_total");
+
+    private AtomicLong counter(String series) {
+        return counters.computeIfAbsent(series, k -> new AtomicLong());
     }
 
     /** One HTTP exchange that brought blob bytes (a single GET or a batch). */
@@ -43,7 +55,7 @@ final class Metrics {
     }
 
     void classDefined() {
-        add("fabric_node_classes_defined_total", 1);
+        classesDefined.incrementAndGet();
     }
 
     void prefetched(int blobs) {
