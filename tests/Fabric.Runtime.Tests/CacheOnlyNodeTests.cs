@@ -228,6 +228,30 @@ public sealed class CacheOnlyNodeTests(AppsFixture apps) : IClassFixture<AppsFix
         Assert.Contains("manifest default/hello:1.0 is not in the cache", node.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task NodeStartedWithJdwp_AnswersTheJdwpHandshake_AtThatAddress()
+    {
+        Release.FromDirectory(apps.ShopClasses, "shop:2.0", apps.Key).SeedCache(_dir.Combine("cache"));
+        var port = FreePort();
+
+        using var node = NodeProcess.Start(Options("shop:2.0", "com.shop.Main", _dir.Combine("cache"), "wait") with
+        {
+            Jdwp = $"127.0.0.1:{port}",
+        });
+        await node.WaitForAsync("^ready$");
+
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, port);
+        var stream = client.GetStream();
+        await stream.WriteAsync("JDWP-Handshake"u8.ToArray());
+        var answer = new byte[14];
+        await stream.ReadExactlyAsync(answer).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("JDWP-Handshake", System.Text.Encoding.ASCII.GetString(answer));
+        client.Close();
+        await node.SendLineAsync("");
+        Assert.True(await node.WaitForExitAsync() == 0, node.Output);
+    }
+
     private static int FreePort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);
