@@ -42,6 +42,10 @@ public static class TestApps
                     List<Priced> items = List.of(new Item("apple", 120), new Item("pear", 95), new Item.Bundle(2, new Item("fig", 50)));
                     int total = items.stream().mapToInt(Priced::cents).sum();
                     System.out.println("total=" + Formatter.money(total));
+                    // By name only: not in Main's constant pool, so not in its closure; a cold node prefetches the
+                    // plugin's own closure when it misses.
+                    Object plugin = Class.forName("com.shop.plugins.Discount").getDeclaredConstructor().newInstance();
+                    System.out.println("discount=" + plugin);
                     for (int round = 1; round <= 2; round++) {
                         Properties p = new Properties();
                         try (InputStream in = Main.class.getResourceAsStream("/META-INF/shop.properties")) {
@@ -105,6 +109,23 @@ public static class TestApps
                 public static String money(int cents) {
                     return String.format(java.util.Locale.ROOT, "%d.%02d", cents / 100, cents % 100);
                 }
+            }
+            """,
+        ["com/shop/plugins/Discount.java"] = """
+            package com.shop.plugins;
+
+            public final class Discount {
+                @Override
+                public String toString() {
+                    return Rate.PERCENT + "%";
+                }
+            }
+            """,
+        ["com/shop/plugins/Rate.java"] = """
+            package com.shop.plugins;
+
+            final class Rate {
+                static final int PERCENT = Integer.parseInt("15");
             }
             """,
         ["com/shop/util/Unused.java"] = """
