@@ -163,7 +163,12 @@ public sealed class CacheOnlyNodeTests(AppsFixture apps) : IClassFixture<AppsFix
         var cache = _dir.Combine("cache");
         release.SeedCache(cache);
 
-        using var node = NodeProcess.Start(Options("shop:2.0", "com.shop.Main", cache, "wait") with { HttpPort = 0 });
+        // Without the background preload, which would race the loader for the same blobs.
+        using var node = NodeProcess.Start(Options("shop:2.0", "com.shop.Main", cache, "wait") with
+        {
+            HttpPort = 0,
+            LauncherOptions = ["--no-preload"],
+        });
         var port = await node.HttpPortAsync();
         await node.WaitForAsync("^ready$");
         var m = await Metrics.ScrapeAsync(port);
@@ -179,6 +184,30 @@ public sealed class CacheOnlyNodeTests(AppsFixture apps) : IClassFixture<AppsFix
         Assert.Equal(classes + 2, m.Get(Metrics.Resolutions("l2", "hit")));
         Assert.Equal(0, m.Get(Metrics.Resolutions("l2", "miss")));
         Assert.Equal(0, m.Get("fabric_node_verification_failures_total{source=\"l2\"}"));
+    }
+
+    [Fact]
+    public async Task WarmCache_IsPreloadedIntoL1_WhileTheManifestIsVerified()
+    {
+        var release = Release.FromDirectory(apps.ShopClasses, "shop:2.0", apps.Key);
+        var cache = _dir.Combine("cache");
+        release.SeedCache(cache);
+
+        using var node = NodeProcess.Start(Options("shop:2.0", "com.shop.Main", cache, "wait") with { HttpPort = 0 });
+        var port = await node.HttpPortAsync();
+        await node.WaitForAsync("^ready$");
+        var m = await Metrics.ScrapeAsync(port);
+        await node.SendLineAsync("");
+        Assert.Equal(0, await node.WaitForExitAsync());
+
+        // The preload and the loader race, so how lookups split between L1 and L2 varies; their number does not:
+        // one per class, plus the properties twice, the template and Main.class as a resource.
+        var preloaded = m.Get("fabric_node_preloaded_blobs_total");
+        var classEntries = release.Manifest.Entries.Count(e => e.Kind == Fabric.Registry.Symbols.SymbolKind.Class);
+        Assert.InRange(preloaded, 1, classEntries);
+        Assert.Equal(m.Get("fabric_node_classes_defined_total") + 4,
+            m.Get(Metrics.Resolutions("l1", "miss")) + m.Get(Metrics.Resolutions("l1", "hit")));
+        Assert.Equal(m.Get(Metrics.Resolutions("l1", "miss")), m.Get(Metrics.Resolutions("l2", "hit")));
     }
 
     [Fact]

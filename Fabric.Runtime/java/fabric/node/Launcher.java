@@ -77,7 +77,19 @@ public final class Launcher {
 
     private static Class<?> prepare(NodeOptions o) throws IOException, ClassNotFoundException {
         Metrics metrics = new Metrics();
-        TrustedKeys keys = TrustedKeys.load(o.trust);
+        java.util.concurrent.CompletableFuture<TrustedKeys> keys = new java.util.concurrent.CompletableFuture<>();
+        Thread keyLoader = new Thread(() -> {
+            try {
+                TrustedKeys k = TrustedKeys.load(o.trust);
+                // The first verification initializes the JDK's EC code; done here, it overlaps reading the cache.
+                k.verify(new byte[0], new byte[0], null);
+                keys.complete(k);
+            } catch (IOException | RuntimeException e) {
+                keys.completeExceptionally(e);
+            }
+        }, "fabric-node-keys");
+        keyLoader.setDaemon(true);
+        keyLoader.start();
         DiskCache l2 = new DiskCache(o.cache);
         MemoryCache l1 = new MemoryCache(o.memoryCacheBytes);
         HttpSource registry = o.registry == null ? null : new HttpSource(o.registry, Metrics.REGISTRY, o, metrics, o.attempts);
@@ -85,7 +97,7 @@ public final class Launcher {
         for (String p : o.peers) {
             peers.add(new HttpSource(p, Metrics.PEER, o, metrics, 1));
         }
-        SymbolResolver resolver = new SymbolResolver(l1, l2, registry, peers, metrics, o.batchSize);
+        SymbolResolver resolver = new SymbolResolver(l1, o.memoryCacheBytes, l2, registry, peers, metrics, o.batchSize);
         if (o.httpPort >= 0) {
             try {
                 int port = new NodeHttpServer(o.httpPort, metrics, resolver).start();
@@ -95,7 +107,19 @@ public final class Launcher {
                 throw new IOException("interrupted while starting the HTTP endpoint", e);
             }
         }
-        ManifestChain chain = ManifestChain.load(o.manifest, l2, registry, keys);
+        ManifestChain chain = ManifestChain.load(o.manifest, l2, registry, () -> {
+            try {
+                return keys.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof IOException io) {
+                    throw io;
+                }
+                throw new IOException(e.getCause().getMessage(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while loading the trusted keys", e);
+            }
+        }, o.preload ? resolver::preload : m -> { });
         timing("manifest");
         resolver.setChain(chain);
         FabricClassLoader.LoadedListener listener = id -> { };

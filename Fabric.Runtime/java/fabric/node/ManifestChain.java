@@ -46,7 +46,15 @@ final class ManifestChain {
         return null;
     }
 
-    static ManifestChain load(String name, DiskCache l2, HttpSource registry, TrustedKeys keys) throws IOException {
+    /**
+     * @param keys the trusted keys, possibly still loading (key loading and the first signature check cost a JVM a
+     *     few hundred milliseconds of crypto start-up)
+     * @param beforeVerified told of a cached manifest as soon as it is parsed, while its signature is checked: it
+     *     may only warm the content-addressed cache with it (bytes there are checked against their hash, so a forged
+     *     manifest can make a node read its own cache, nothing more); nothing is defined before verification
+     */
+    static ManifestChain load(String name, DiskCache l2, HttpSource registry, KeySource keys,
+                              java.util.function.Consumer<Manifest> beforeVerified) throws IOException {
         List<Manifest> chain = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         String next = name;
@@ -54,20 +62,35 @@ final class ManifestChain {
             if (!seen.add(next)) {
                 throw new IOException("manifest " + name + ": its parents form a cycle at " + next);
             }
-            Manifest m = loadOne(next, l2, registry, keys);
+            Manifest m = loadOne(next, l2, registry, keys, beforeVerified);
             chain.add(m);
             next = m.parent;
         }
         return new ManifestChain(chain);
     }
 
-    private static Manifest loadOne(String name, DiskCache l2, HttpSource registry, TrustedKeys keys) throws IOException {
+    /** The trusted keys, loaded in the background. */
+    interface KeySource {
+        TrustedKeys get() throws IOException;
+    }
+
+    private static Manifest loadOne(String name, DiskCache l2, HttpSource registry, KeySource keySource,
+                                    java.util.function.Consumer<Manifest> beforeVerified) throws IOException {
         byte[][] cached = l2.readManifest(name);
         if (cached != null) {
+            Manifest unverified = null;
+            try {
+                unverified = Manifest.parse(cached[0]);
+            } catch (IllegalArgumentException e) {
+                // Reported by check() below.
+            }
+            if (unverified != null && unverified.name.equals(name)) {
+                beforeVerified.accept(unverified);
+            }
             String keyId = new String(cached[2], StandardCharsets.US_ASCII);
-            String problem = check(name, cached[0], cached[1], keyId, keys);
+            String problem = check(name, cached[0], cached[1], keyId, keySource.get());
             if (problem == null) {
-                return Manifest.parse(cached[0]);
+                return unverified;
             }
             l2.quarantineManifest(name);
             Launcher.log("SecurityException: cached manifest " + name + " " + problem + "; quarantined, fetching it again");
@@ -86,7 +109,7 @@ final class ManifestChain {
             throw new IOException("manifest " + name + " is not published at " + registry.base());
         }
         String keyId = new String(fetched[2], StandardCharsets.US_ASCII);
-        String problem = check(name, fetched[0], fetched[1], keyId, keys);
+        String problem = check(name, fetched[0], fetched[1], keyId, keySource.get());
         if (problem != null) {
             throw new SecurityException("manifest " + name + " from " + registry.base() + " " + problem);
         }

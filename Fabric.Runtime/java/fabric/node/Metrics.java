@@ -58,6 +58,10 @@ final class Metrics {
         classesDefined.incrementAndGet();
     }
 
+    void preloaded(int blobs) {
+        add("fabric_node_preloaded_blobs_total", blobs);
+    }
+
     void prefetched(int blobs) {
         add("fabric_node_prefetched_blobs_total", blobs);
     }

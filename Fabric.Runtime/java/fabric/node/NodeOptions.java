@@ -27,13 +27,15 @@ final class NodeOptions {
     int batchSize = 256;
     long memoryCacheBytes = 64L << 20;
     boolean prefetch = true;
+    boolean preload = true;
     String[] appArgs = new String[0];
 
     static final String USAGE = String.join("\n",
             "usage: java -cp fabric-node.jar fabric.node.Launcher --registry URL --manifest [ns/]name:tag --main CLASS",
             "         --trust PUBLIC-KEY.pem [--name NODE] [--jdwp-address HOST:PORT] [--cache DIR] [--peer URL]...",
             "         [--http-port PORT] [--token TOKEN] [--attempts N] [--backoff-ms MS] [--timeout-ms MS]",
-            "         [--lease-seconds S] [--batch-size N] [--memory-cache-mb MB] [--no-prefetch] [-- ARGS...]",
+            "         [--lease-seconds S] [--batch-size N] [--memory-cache-mb MB] [--no-prefetch] [--no-preload]",
+            "         [-- ARGS...]",
             "each option may also be given as a system property: -Dfabric.registry=URL, -Dfabric.trust=a.pem,b.pem ...");
 
     static NodeOptions parse(String[] args) {
@@ -51,6 +53,9 @@ final class NodeOptions {
         if (Boolean.getBoolean("fabric.no-prefetch")) {
             o.prefetch = false;
         }
+        if (Boolean.getBoolean("fabric.no-preload")) {
+            o.preload = false;
+        }
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--")) {
@@ -59,6 +64,10 @@ final class NodeOptions {
             }
             if (a.equals("--no-prefetch")) {
                 o.prefetch = false;
+                continue;
+            }
+            if (a.equals("--no-preload")) {
+                o.preload = false;
                 continue;
             }
             if (!a.startsWith("--")) {
