@@ -234,6 +234,50 @@ public sealed class CacheOnlyNodeTests(AppsFixture apps) : IClassFixture<AppsFix
             node.Stderr);
     }
 
+    [Fact]
+    public async Task RegistryThatNeverAnswers_TimesOut_RetriesAreBounded_AndTheErrorSaysSo()
+    {
+        var release = Release.FromDirectory(apps.ShopClasses, "shop:2.0", apps.Key);
+        var cache = _dir.Combine("cache");
+        release.SeedCache(cache);
+        var id = release.ClassId("com/shop/util/Formatter");
+        File.Delete(Release.CacheBlobPath(cache, id));
+
+        // A listener that accepts connections and never answers: a registry hung or behind a dead link.
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var held = new List<TcpClient>();
+        using var stop = new CancellationTokenSource();
+        var accepting = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    held.Add(await silent.AcceptTcpClientAsync(stop.Token));
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
+        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+
+        using var node = NodeProcess.Start(Options("shop:2.0", "com.shop.Main", cache) with
+        {
+            Registry = $"http://127.0.0.1:{port}",
+            LauncherOptions = ["--attempts", "2", "--backoff-ms", "10", "--timeout-ms", "300", "--no-prefetch"],
+        });
+        Assert.NotEqual(0, await node.WaitForExitAsync());
+        await stop.CancelAsync();
+        await accepting;
+        held.ForEach(c => c.Dispose());
+
+        Assert.Matches(
+            $@"ClassNotFoundException: class com/shop/util/Formatter \(sha256 {id}\) is in no source; tried: .*registry http://127\.0\.0\.1:{port}: .*HttpTimeoutException.*\(after 2 attempts\)",
+            node.Stderr);
+    }
+
     [Theory]
     [InlineData("--attempts", "0", "--attempts must be a whole number from 1 to 20, not '0'")]
     [InlineData("--bogus", "1", "unknown option --bogus")]
