@@ -36,7 +36,8 @@ final class NodeOptions {
             "         [--http-port PORT] [--token TOKEN] [--attempts N] [--backoff-ms MS] [--timeout-ms MS]",
             "         [--lease-seconds S] [--batch-size N] [--memory-cache-mb MB] [--no-prefetch] [--no-preload]",
             "         [-- ARGS...]",
-            "each option may also be given as a system property: -Dfabric.registry=URL, -Dfabric.trust=a.pem,b.pem ...");
+            "each option may also be given as a system property: -Dfabric.registry=URL, -Dfabric.trust=a.pem,b.pem ...",
+            "the registry token may come from the FABRIC_TOKEN environment variable instead of --token");
 
     static NodeOptions parse(String[] args) {
         NodeOptions o = new NodeOptions();
@@ -152,6 +153,10 @@ final class NodeOptions {
         }
         if (cache == null) {
             cache = Path.of(System.getProperty("user.home"), ".cache", "fabric-node");
+        }
+        if (token == null) {
+            // From the environment, so the token is not on the command line for every process listing to show.
+            token = System.getenv("FABRIC_TOKEN");
         }
     }
 
