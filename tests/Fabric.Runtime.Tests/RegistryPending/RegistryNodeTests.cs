@@ -47,7 +47,7 @@ public sealed class RegistryNodeTests(AppsFixture apps) : IClassFixture<AppsFixt
 
         Assert.Contains("Hello from the fabric, args=x", node.Stdout, StringComparison.Ordinal);
         var mainId = Release.FromDirectory(apps.HelloClasses, "hello:1.0", apps.Key).ClassId("com/app/Main");
-        Assert.Contains($"source=fabric:/{mainId}/com/app/Main.class", node.Stdout, StringComparison.Ordinal);
+        Assert.Contains("source=fabric:/default/hello:1.0/", node.Stdout, StringComparison.Ordinal);
         Assert.True(File.Exists(Release.CacheBlobPath(cache, mainId)), "the class must now be in L2");
         Assert.Contains("prefetched 1 blobs for com.app.Main", node.Stderr, StringComparison.Ordinal);
     }
@@ -157,13 +157,13 @@ public sealed class RegistryNodeTests(AppsFixture apps) : IClassFixture<AppsFixt
         Assert.Equal("default/shop:2.0", fields[2]);
         Assert.True(DateTimeOffset.TryParse(fields[3], System.Globalization.CultureInfo.InvariantCulture, out _), fields[3]);
 
-        // What the JVM itself says it defined from the fabric: the IDs in the code sources it logged.
-        var fromJvm = File.ReadAllLines(classLog)
-            .Select(l => Regex.Match(l, @"source: fabric:/([0-9a-f]{64})/"))
-            .Where(m => m.Success)
-            .Select(m => m.Groups[1].Value)
-            .ToHashSet();
+        // What the JVM itself says it defined from the release (its code source), mapped to IDs by the manifest.
         var release = Release.FromDirectory(apps.ShopClasses, "shop:2.0", apps.Key);
+        var fromJvm = File.ReadAllLines(classLog)
+            .Select(l => Regex.Match(l, @"\] (\S+) source: fabric:/default/shop:2\.0/$"))
+            .Where(m => m.Success)
+            .Select(m => release.ClassId(m.Groups[1].Value.Replace('.', '/')).ToString())
+            .ToHashSet();
         Assert.Contains(release.ClassId("com/shop/Main").ToString(), fromJvm);
         Assert.DoesNotContain(release.ClassId("com/shop/util/Unused").ToString(), fromJvm);
         var reported = await PollAsync(
