@@ -13,7 +13,8 @@ for (var i = 0; i + 1 < args.Length; i += 2)
     {
         case "--classes": classCount = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
         case "--runs": runs = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
-        default: Console.Error.WriteLine($"unknown option {args[i]}; usage: [--classes N] [--runs R]"); return 2;
+        case "--java": Tools.Java = args[i + 1]; break;
+        default: Console.Error.WriteLine($"unknown option {args[i]}; usage: [--classes N] [--runs R] [--java PATH]"); return 2;
     }
 }
 

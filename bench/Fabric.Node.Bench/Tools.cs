@@ -6,7 +6,8 @@ namespace Fabric.Node.Bench;
 /// <summary>Runs the JDK's tools and the timed JVMs.</summary>
 public static class Tools
 {
-    public static string Java { get; } = JavaLocator.Find();
+    /// <summary>The JVM every configuration runs on: <c>--java PATH</c>, else <see cref="JavaLocator"/>'s.</summary>
+    public static string Java { get; set; } = JavaLocator.Find();
 
     public static string JdkTool(string name) => Path.Combine(Path.GetDirectoryName(Java)!, name);
 
