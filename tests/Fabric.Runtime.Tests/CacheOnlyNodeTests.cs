@@ -44,6 +44,20 @@ public sealed class CacheOnlyNodeTests(AppsFixture apps) : IClassFixture<AppsFix
     }
 
     [Fact]
+    public async Task TrustCanBeADirectoryOfKeys()
+    {
+        Release.FromDirectory(apps.HelloClasses, "hello:1.0", apps.Key).SeedCache(_dir.Combine("cache"));
+        var trustDir = _dir.Combine("trust");
+        Directory.CreateDirectory(trustDir);
+        File.Copy(apps.OtherKey.PublicPem, Path.Combine(trustDir, "a-stranger.pem"));
+        File.Copy(apps.Key.PublicPem, Path.Combine(trustDir, "publisher.pem"));
+
+        using var node = NodeProcess.Start(Options("hello:1.0", "com.app.Main", _dir.Combine("cache")) with { Trust = [trustDir] });
+        Assert.True(await node.WaitForExitAsync() == 0, node.Output);
+        Assert.Contains("Hello from the fabric", node.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MultiClassApp_WithResources_RunsFromTheManifest()
     {
         var release = Release.FromDirectory(apps.ShopClasses, "shop:2.0", apps.Key);

@@ -19,7 +19,21 @@ import java.util.Map;
 final class TrustedKeys {
     private final Map<String, PublicKey> byId = new LinkedHashMap<>();
 
-    static TrustedKeys load(List<Path> pemFiles) throws IOException {
+    /** Each path is a PEM file or a directory of {@code *.pem} files (a trust set, as the registry keeps one). */
+    static TrustedKeys load(List<Path> paths) throws IOException {
+        List<Path> pemFiles = new ArrayList<>();
+        for (Path p : paths) {
+            if (Files.isDirectory(p)) {
+                try (var files = Files.list(p)) {
+                    files.filter(f -> f.getFileName().toString().endsWith(".pem")).sorted().forEach(pemFiles::add);
+                }
+            } else {
+                pemFiles.add(p);
+            }
+        }
+        if (pemFiles.isEmpty()) {
+            throw new IOException("no public keys to trust in " + paths);
+        }
         TrustedKeys keys = new TrustedKeys();
         for (Path file : pemFiles) {
             String pem = Files.readString(file, StandardCharsets.US_ASCII);
