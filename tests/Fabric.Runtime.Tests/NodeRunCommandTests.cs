@@ -1,7 +1,22 @@
+using Fabric.Runtime.Tests.Support;
+
 namespace Fabric.Runtime.Tests;
 
-public sealed class NodeRunCommandTests
+public sealed class NodeRunCommandTests(AppsFixture apps) : IClassFixture<AppsFixture>
 {
+    [Fact]
+    public async Task Run_StartsARealNode_AndPassesItsExitCode()
+    {
+        using var dir = new TempDir();
+        var cache = dir.Combine("cache");
+        Release.FromDirectory(apps.HelloClasses, "hello:1.0", apps.Key).SeedCache(cache);
+        // The registry is down (nothing listens there): the node runs from its cache, as fabric run's user would see.
+        string[] common = ["--registry", "http://127.0.0.1:9", "--main", "com.app.Main", "--trust", apps.Key.PublicPem, "--cache", cache];
+
+        Assert.Equal(0, await NodeRunCommand.RunAsync([.. common, "--manifest", "hello:1.0"], TextWriter.Null));
+        Assert.Equal(1, await NodeRunCommand.RunAsync([.. common, "--manifest", "nothing:1.0"], TextWriter.Null));
+    }
+
     [Fact]
     public void Parse_TakesTheIssueCommandLine()
     {
