@@ -81,6 +81,10 @@ final class SymbolResolver {
             // One round trip for everything this class will pull in, instead of one per class.
             String failure = prefetchOrFailure(entry.path());
             bytes = l1.get(id);
+            if (bytes == null) {
+                // A closure larger than L1's budget may have pushed it out again; the prefetch wrote it to L2 too.
+                bytes = verifiedFromL2(id);
+            }
             if (bytes != null) {
                 metrics.hit(Metrics.REGISTRY);
                 return bytes;
@@ -248,9 +252,11 @@ final class SymbolResolver {
     /** Serves the node's own peers: verified bytes from L1 or L2 only, never fetched on their behalf. */
     byte[] localCopy(String id) {
         byte[] bytes = l1.get(id);
-        if (bytes != null) {
-            return bytes;
-        }
+        return bytes != null ? bytes : verifiedFromL2(id);
+    }
+
+    private byte[] verifiedFromL2(String id) {
+        byte[] bytes;
         try {
             bytes = l2.read(id);
         } catch (IOException e) {
