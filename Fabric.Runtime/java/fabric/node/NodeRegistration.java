@@ -33,9 +33,8 @@ final class NodeRegistration implements FabricClassLoader.LoadedListener {
         this.path = "/v1/nodes/" + o.nodeName;
         this.leaseSeconds = o.leaseSeconds;
         StringBuilder b = new StringBuilder();
-        if (o.jdwpAddress != null) {
-            b.append("jdwp\t").append(o.jdwpAddress).append('\n');
-        }
+        // The registry requires every key; a node without a JDWP agent registers an empty address.
+        b.append("jdwp\t").append(o.jdwpAddress == null ? "" : o.jdwpAddress).append('\n');
         b.append("manifest\t").append(o.manifest).append('\n');
         b.append("started\t").append(Instant.now().toString()).append('\n');
         b.append("lease\t").append(o.leaseSeconds).append('\n');
