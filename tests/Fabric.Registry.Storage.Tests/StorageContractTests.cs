@@ -410,17 +410,33 @@ public abstract class StorageContractTests
 
         // The publisher's protocol: ask what is missing, upload that, publish; start over when refused. Each round
         // also uploads a few symbols it then abandons (a publish that died), which later rounds may pick up again.
+        // Time runs hours per second here, so an upload can outlive the grace period and give up (IOException from
+        // SymbolUpload); a publisher then starts over, as it would after any failed upload.
         async Task PublishAsync(int publisher)
         {
             var random = new Random(publisher);
             (string, byte[]) Pick(int i) => ($"com/app/C{i}", pool[i]);
+            async Task UploadAsync(string path, byte[] bytes)
+            {
+                while (true)
+                {
+                    try
+                    {
+                        await StoreAsync(s, bytes, path);
+                        return;
+                    }
+                    catch (IOException)
+                    {
+                    }
+                }
+            }
 
             // At least 6 rounds, and on until the collector has removed something, so the two really overlapped.
             for (var round = 0; round < 6 || (Volatile.Read(ref removedWhilePublishing) == 0 && round < 100); round++)
             {
                 foreach (var (path, bytes) in Enumerable.Range(0, 3).Select(_ => Pick(random.Next(pool.Length))))
                 {
-                    await StoreAsync(s, bytes, path);
+                    await UploadAsync(path, bytes);
                 }
 
                 var picked = Enumerable.Range(0, 6).Select(_ => random.Next(pool.Length)).Distinct().Select(Pick).ToArray();
@@ -430,7 +446,7 @@ public abstract class StorageContractTests
                     var missing = await s.Metadata.FindMissingAsync([.. picked.Select(p => SymbolId.Of(p.Item2))]);
                     foreach (var (path, bytes) in picked.Where(p => missing.Contains(SymbolId.Of(p.Item2))))
                     {
-                        await StoreAsync(s, bytes, path);
+                        await UploadAsync(path, bytes);
                     }
 
                     try
