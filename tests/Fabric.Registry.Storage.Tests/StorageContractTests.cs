@@ -129,6 +129,22 @@ public abstract class StorageContractTests
     }
 
     [Fact]
+    public async Task ThousandsOfSymbolsGoThroughOneCallEach()
+    {
+        await using var s = await CreateAsync();
+        var held = Enumerable.Range(0, 3000).Select(i => Bytes($"held {i}")).ToArray();
+        var lacking = Enumerable.Range(0, 3000).Select(i => SymbolId.Of(Bytes($"lacking {i}"))).ToArray();
+        await s.Metadata.RecordSymbolsAsync([.. held.Select((b, i) => Record(b, $"com/app/C{i}"))]);
+
+        var missing = await s.Metadata.FindMissingAsync([.. held.Select(b => SymbolId.Of(b)), .. lacking]);
+
+        Assert.Equal(lacking.Order(), missing.Order());
+        var big = Manifest("big:1", null, [.. held.Select((b, i) => ($"com/app/C{i}", b))]);
+        Assert.Equal(PublishOutcome.Published, await s.Metadata.PublishManifestAsync(big));
+        Assert.Equal(3000, (await s.Metadata.GetReferencedSymbolsAsync()).Count);
+    }
+
+    [Fact]
     public async Task ManifestsArePublishedReadAndListed()
     {
         await using var s = await CreateAsync();
