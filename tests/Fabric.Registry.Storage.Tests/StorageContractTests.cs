@@ -561,6 +561,25 @@ public abstract class StorageContractTests
         Assert.Equal(3, report.Checked);
     }
 
+    [Fact]
+    public async Task TheVerifierNamesSymbolsAManifestNeedsWhoseBlobsAreGone()
+    {
+        await using var s = await CreateAsync();
+        var kept = Bytes("kept");
+        var lost = Bytes("lost");
+        await StoreAsync(s, kept, "com/app/Kept");
+        await StoreAsync(s, lost, "com/app/Lost");
+        await s.Metadata.PublishManifestAsync(Manifest("app:1", null, ("com/app/Kept", kept), ("com/app/Lost", lost)));
+        Assert.Empty((await new BlobVerifier(s.Blobs, s.Metadata).VerifyAsync()).Missing);
+
+        await s.Blobs.DeleteAsync(SymbolId.Of(lost));
+
+        var report = await new BlobVerifier(s.Blobs, s.Metadata).VerifyAsync();
+        Assert.Equal([SymbolId.Of(lost)], report.Missing);
+        Assert.Empty(report.Corrupt);
+        Assert.Equal(1, report.Checked);
+    }
+
     private static Task StoreAsync(StorageUnderTest s, byte[] bytes, string name) =>
         SymbolUpload.StoreAsync(s.Blobs, s.Metadata, Record(bytes, name), bytes, bytes.Length);
 
