@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Fabric.Registry.Dependencies;
 using Fabric.Registry.Manifests;
 using Fabric.Registry.Signing;
@@ -66,7 +67,9 @@ public sealed class Publisher(
         foreach (var id in missing.Order())
         {
             var symbol = blobsById[id];
-            using var content = new MemoryStream(symbol.Content.ToArray(), writable: false);
+            using var content = MemoryMarshal.TryGetArray(symbol.Content, out var segment)
+                ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+                : new MemoryStream(symbol.Content.ToArray(), writable: false);
             if (await blobs.PutAsync(id, content, symbol.Length, cancellationToken).ConfigureAwait(false))
             {
                 uploaded += symbol.Length;
