@@ -1,4 +1,6 @@
+using Fabric.Registry.Manifests;
 using Fabric.Registry.Symbolization;
+using Fabric.Registry.Symbols;
 
 namespace Fabric.Registry.Dependencies;
 
@@ -16,6 +18,22 @@ public static class ClosureCheck
 
     public static DependencyGraph GraphOf(SymbolizedRelease release) =>
         new(release.Classes.Select(c => KeyValuePair.Create(c.Key, c.Value.References)));
+
+    /// <summary>The graph of a manifest's own classes (not its parents'), with references looked up by symbol, e.g.
+    /// <see cref="ClassClosure.FromStore"/>: how a registry re-checks a manifest it is handed.</summary>
+    public static async Task<DependencyGraph> GraphOfAsync(
+        ReleaseManifest manifest,
+        Func<SymbolId, CancellationToken, Task<IReadOnlyList<string>>> referencesOf,
+        CancellationToken cancellationToken = default)
+    {
+        var classes = new List<KeyValuePair<string, IReadOnlyList<string>>>();
+        foreach (var entry in manifest.Entries.Where(e => e.Kind == SymbolKind.Class))
+        {
+            classes.Add(KeyValuePair.Create(entry.Path, await referencesOf(entry.Symbol, cancellationToken).ConfigureAwait(false)));
+        }
+
+        return new DependencyGraph(classes);
+    }
 
     /// <exception cref="IncompleteClosureException">Some referenced class is provided nowhere.</exception>
     public static ClosureReport EnsureComplete(string release, DependencyGraph graph, ManifestChain parents, PlatformClasses? platform)

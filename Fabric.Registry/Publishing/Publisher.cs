@@ -16,7 +16,7 @@ public sealed class Publisher(
     IBlobStore blobs,
     IMetadataStore metadata,
     SigningKey signingKey,
-    PlatformClasses? platform,
+    PlatformClasses platform,
     TrustSet? trustedParents = null,
     TimeProvider? clock = null)
 {

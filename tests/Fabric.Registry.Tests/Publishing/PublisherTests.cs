@@ -119,6 +119,13 @@ public sealed class PublisherTests : IDisposable
         Assert.Equal(Base, chain.Manifests[0].Parent);
         Assert.Equal("tests", chain.Manifests[0].Metadata["built-by"]);
 
+        // The stored manifest re-checks from the store's recorded references: complete with its parent only.
+        var platform = PlatformClasses.Load(Jdk.Home17, _temp["cache"]);
+        var graph = await ClosureCheck.GraphOfAsync(chain.Manifests[0], ClassClosure.FromStore(_metadata));
+        Assert.Equal(chain.Manifests[0].Entries.Count(e => e.Kind == Fabric.Registry.Symbols.SymbolKind.Class), graph.Classes.Count);
+        Assert.True(ClosureCheck.Check(graph, new ManifestChain([chain.Manifests[1]]), platform).IsComplete);
+        Assert.Contains(ClosureCheck.Check(graph, ManifestChain.Empty, platform).Missing, m => m.ClassName.StartsWith("org/eclipse/aether/artifact/", StringComparison.Ordinal));
+
         // A util class whose closure reaches into the parent's API classes.
         var release = new Symbolizer().Symbolize([Util]);
         var root = release.Classes.Values.First(c => c.References.Any(r => r.StartsWith("org/eclipse/aether/artifact/", StringComparison.Ordinal))).Name;
