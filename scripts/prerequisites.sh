@@ -31,7 +31,7 @@ fi
 # The registry's symbolizer and closure tests read real Debian JARs (a multi-release one, one that needs another)
 # and compare entries with unzip's.
 for pkg_jar in libcommons-lang3-java:commons-lang3.jar libcommons-io-java:commons-io.jar libcommons-cli-java:commons-cli.jar \
-  libguava-java:guava.jar libplexus-utils2-java:plexus-utils2.jar libmaven-resolver-java:maven-resolver-util.jar; do
+  libguava-java:guava.jar libguice-java:guice.jar libplexus-utils2-java:plexus-utils2.jar libmaven-resolver-java:maven-resolver-util.jar; do
   if [ ! -f "/usr/share/java/${pkg_jar#*:}" ]; then
     need_apt+=("${pkg_jar%%:*}")
   fi

@@ -88,6 +88,11 @@ public sealed class Symbolizer(SymbolizerOptions? options = null)
             throw new SymbolizationException($"{entry.Source}: {e.Message}", e);
         }
 
+        if (!IsInternalName(file.ThisClass))
+        {
+            throw new SymbolizationException($"{entry.Source}: '{file.ThisClass}' is not a class name (JVMS 4.2.1)");
+        }
+
         var symbol = new Symbol(SymbolId.Of(entry.Content), SymbolKind.Class, file.ThisClass, entry.Content, entry.Source, file.ReferencedClasses);
         if (!classes.TryGetValue(symbol.Name, out var existing))
         {
@@ -280,6 +285,11 @@ public sealed class Symbolizer(SymbolizerOptions? options = null)
         // cannot be told, so none is recorded.
         return poms.Count == 1 ? JarManifest.ReadMavenCoordinate(poms[0].Content) : null;
     }
+
+    /// <summary>Non-empty '/'-separated parts free of <c>. ; [</c> (JVMS 4.2.1), and of what the manifest text cannot
+    /// hold.</summary>
+    private static bool IsInternalName(string name) =>
+        name.Split('/').All(part => part.Length > 0 && part.AsSpan().IndexOfAny(".;[\t\n\r") < 0);
 
     private static bool IsMetadataField(string text) =>
         text.Length > 0 && text.AsSpan().IndexOfAny('\t', '\n', '\r') < 0;

@@ -186,6 +186,37 @@ public sealed class SymbolizerTests : IDisposable
         Assert.Contains($"{jar}!data/big.txt", e.Message);
     }
 
+    [Fact]
+    public void AClassFileNamingAnImpossibleClassIsRefused()
+    {
+        var dir = CompileElem("bad-name", "int a;");
+        var file = Path.Combine(dir, "p", "Elem.class");
+        var bytes = File.ReadAllBytes(file);
+        var at = bytes.AsSpan().IndexOf("p/Elem"u8);
+        Assert.True(at > 0);
+        bytes[at + 1] = (byte)';';
+        File.WriteAllBytes(file, bytes);
+        var e = Assert.Throws<SymbolizationException>(() => new Symbolizer().Symbolize([dir]));
+        Assert.Contains(file, e.Message);
+        Assert.Contains("'p;Elem' is not a class name", e.Message);
+    }
+
+    [Fact]
+    public void JarManifestContinuationLinesAreJoined()
+    {
+        var jar = DebianJars.Require("guice.jar");
+        var text = Encoding.UTF8.GetString(DebianJars.Unzip(jar, "META-INF/MANIFEST.MF"));
+        var attributes = JarManifest.ReadMainAttributes(Encoding.UTF8.GetBytes(text));
+        // Rebuild one folded attribute by hand from the raw lines: the header line plus every following line that
+        // starts with a space, minus that space.
+        var lines = text.Replace("\r", "", StringComparison.Ordinal).Split('\n');
+        var start = Array.FindIndex(lines, l => l.StartsWith("Export-Package: ", StringComparison.Ordinal));
+        var expected = lines[start]["Export-Package: ".Length..] + string.Concat(lines.Skip(start + 1).TakeWhile(l => l.StartsWith(' ')).Select(l => l[1..]));
+        Assert.True(lines[start + 1].StartsWith(' '), "the attribute was expected to be folded");
+        Assert.Equal(expected, attributes["Export-Package"]);
+        Assert.Contains("com.google.inject.spi;version=", attributes["Export-Package"]);
+    }
+
     private string CompileElem(string name, string body)
     {
         var classes = _temp[name];
