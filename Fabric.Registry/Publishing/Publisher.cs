@@ -9,7 +9,8 @@ namespace Fabric.Registry.Publishing;
 
 /// <summary>
 /// Publishes a release: symbolize the inputs, load the parent chain, check the closure (before anything is written,
-/// so a refused release leaves no trace), upload only the blobs the registry lacks, record them, then sign and publish
+/// so a refused release leaves no trace), upload only the blobs the registry lacks, record them and confirm they survived
+/// any concurrent garbage collection, then sign and publish
 /// the manifest in one transaction. Republishing the same inputs uploads nothing and is a no-op.
 /// </summary>
 public sealed class Publisher(
@@ -83,6 +84,18 @@ public sealed class Publisher(
         if (toRecord.Count > 0)
         {
             await metadata.RecordSymbolsAsync(toRecord, cancellationToken).ConfigureAwait(false);
+
+            // A put that found its blob present wrote nothing, and a collection sweeping that blob's old record may
+            // have deleted it since. Sweeps finish before a record returns, so one look now tells; the rare loss is
+            // repaired one symbol at a time (see SymbolUpload).
+            foreach (var record in toRecord)
+            {
+                if (!await blobs.ContainsAsync(record.Id, cancellationToken).ConfigureAwait(false)
+                    && await SymbolUpload.StoreAsync(blobs, metadata, record, blobsById[record.Id].Content, record.Length, cancellationToken).ConfigureAwait(false))
+                {
+                    uploaded += record.Length;
+                }
+            }
         }
 
         progress?.Report(new(PublishStage.Publishing, 0, 1, uploaded));

@@ -164,6 +164,45 @@ public sealed class PublisherTests : IDisposable
         Assert.Contains("not trusted", e.Message);
     }
 
+    [Fact]
+    public async Task ABlobDeletedByACollectionDuringPublishingIsStoredAgain()
+    {
+        // The real blob store, with one blob deleted right after its first put: what a concurrent sweep of an old
+        // record of the same bytes does.
+        var release = new Symbolizer().Symbolize([Api]);
+        var victim = release.DistinctBlobs.First();
+        var racing = new DeleteAfterFirstPut(_blobs, victim.Id);
+        var publisher = new Publisher(racing, _metadata, _key, PlatformClasses.Load(Jdk.Home17, _temp["cache"]));
+        var summary = await publisher.PublishAsync(new PublishRequest(Base, [Api]));
+        Assert.True(racing.Deleted);
+        Assert.True(await _blobs.ContainsAsync(victim.Id));
+        Assert.Equal(release.DistinctBlobs.Sum(s => s.Length) + victim.Length, summary.BytesUploaded);
+    }
+
+    private sealed class DeleteAfterFirstPut(IBlobStore inner, Fabric.Registry.Symbols.SymbolId victim) : IBlobStore
+    {
+        public bool Deleted { get; private set; }
+
+        public Task<bool> ContainsAsync(Fabric.Registry.Symbols.SymbolId id, CancellationToken cancellationToken = default) => inner.ContainsAsync(id, cancellationToken);
+
+        public async Task<bool> PutAsync(Fabric.Registry.Symbols.SymbolId id, Stream content, long maxLength, CancellationToken cancellationToken = default)
+        {
+            var wrote = await inner.PutAsync(id, content, maxLength, cancellationToken);
+            if (id == victim && !Deleted)
+            {
+                Deleted = await inner.DeleteAsync(id, cancellationToken);
+            }
+
+            return wrote;
+        }
+
+        public Task<Stream?> OpenReadAsync(Fabric.Registry.Symbols.SymbolId id, CancellationToken cancellationToken = default) => inner.OpenReadAsync(id, cancellationToken);
+
+        public IAsyncEnumerable<StoredBlob> ListAsync(CancellationToken cancellationToken = default) => inner.ListAsync(cancellationToken);
+
+        public Task<bool> DeleteAsync(Fabric.Registry.Symbols.SymbolId id, CancellationToken cancellationToken = default) => inner.DeleteAsync(id, cancellationToken);
+    }
+
     private async Task<int> CountBlobs()
     {
         var count = 0;
