@@ -37,6 +37,13 @@ internal static class ModifiedUtf8
     /// number of characters written.</summary>
     public static int Decode(ReadOnlySpan<byte> bytes, Span<char> chars)
     {
+        // Class names are almost always ASCII: widen them in one vectorized step.
+        if (bytes.IndexOfAnyExceptInRange((byte)0x01, (byte)0x7F) < 0)
+        {
+            Ascii.ToUtf16(bytes, chars, out var widened);
+            return widened;
+        }
+
         var written = 0;
         for (var i = 0; i < bytes.Length;)
         {
