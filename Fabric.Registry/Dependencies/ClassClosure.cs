@@ -44,6 +44,19 @@ public static class ClassClosure
         return result;
     }
 
+    /// <summary>The body of the HTTP <c>closure</c> answer: one <c>id&lt;TAB&gt;path</c> line per class, in order,
+    /// UTF-8 with LF line ends.</summary>
+    public static byte[] ToText(IEnumerable<ManifestEntry> closure)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var entry in closure)
+        {
+            text.Append(entry.Symbol.ToString()).Append('\t').Append(entry.Path).Append('\n');
+        }
+
+        return System.Text.Encoding.UTF8.GetBytes(text.ToString());
+    }
+
     /// <summary>References as the metadata store recorded them at publication.</summary>
     /// <exception cref="InvalidOperationException">A symbol a manifest names has no record: the store is damaged.</exception>
     public static Func<SymbolId, CancellationToken, Task<IReadOnlyList<string>>> FromStore(IMetadataStore store) =>

@@ -121,6 +121,7 @@ public sealed partial class ClosureTests : IDisposable
 
         var fromElem2 = await ClassClosure.FromClassAsync(chain, "com/example/Elem2", References);
         Assert.Equal(["com/example/Elem2"], fromElem2.Select(e => e.Path));
+        Assert.Equal($"{release.Classes["com/example/Elem2"].Id}\tcom/example/Elem2\n", System.Text.Encoding.UTF8.GetString(ClassClosure.ToText(fromElem2)));
 
         var fromPoint = await ClassClosure.FromClassAsync(chain, "com/example/Shapes$Point", References);
         Assert.Contains(fromPoint, e => e.Path == "com/example/Shapes");
