@@ -20,7 +20,8 @@ internal static class PublishCommand
         var registry = CommonOptions.Registry();
         var token = CommonOptions.Token();
         var javaHome = new Option<string?>("--java-home") { Description = "JDK whose platform classes count as present (default: $JAVA_HOME, else the JDK of javac on PATH)" };
-        var command = new Command("publish", "Publish JARs/class directories as a signed release") { paths, manifest, parent, key, registry, token, javaHome };
+        var firstWins = new Option<bool>("--first-wins") { Description = "A class defined differently in two inputs: take the first, as a class path would (default: refuse)" };
+        var command = new Command("publish", "Publish JARs/class directories as a signed release") { paths, manifest, parent, key, registry, token, javaHome, firstWins };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var name = ManifestName.Parse(parse.GetValue(manifest)!);
@@ -40,7 +41,11 @@ internal static class PublishCommand
             var platform = PlatformClasses.Load(jdk);
             using var store = new GrpcRegistryStore(CommonOptions.RegistryUri(parse.GetValue(registry)!), CommonOptions.TokenOf(parse.GetValue(token)), name.Namespace);
             var publisher = new Publisher(store, store, signingKey, platform);
-            var request = new PublishRequest(name, inputs, parentName);
+            var symbolizer = new Fabric.Registry.Symbolization.SymbolizerOptions
+            {
+                DuplicateClasses = parse.GetValue(firstWins) ? Fabric.Registry.Symbolization.DuplicateClassPolicy.FirstWins : Fabric.Registry.Symbolization.DuplicateClassPolicy.Error,
+            };
+            var request = new PublishRequest(name, inputs, parentName, Symbolizer: symbolizer);
             PublishSummary summary;
             if (Console.IsOutputRedirected)
             {
