@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need, if missing: the .NET 10 SDK is expected on the machine;
-# a JDK 17 with jdb and Eclipse's JDI come from Debian's packages.
+# a JDK 17 with jdb and Eclipse's JDI come from Debian's packages; so do the PostgreSQL server binaries and node/npm
+# that the registry's scale-out storage tests start (s3rver is installed from npm into .tools/s3rver).
 set -euo pipefail
 
 need_apt=()
@@ -19,9 +20,38 @@ if [ ! -f /usr/share/java/eclipse-osgi.jar ]; then
   need_apt+=(libeclipse-osgi-java)
 fi
 
+# The registry's scale-out storage tests run their own PostgreSQL (initdb/pg_ctl) and s3rver (node).
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  need_apt+=(postgresql)
+fi
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  need_apt+=(nodejs npm)
+fi
+
+# The registry's symbolizer and closure tests read real Debian JARs (a multi-release one, one that needs another)
+# and compare entries with unzip's.
+for pkg_jar in libcommons-lang3-java:commons-lang3.jar libcommons-io-java:commons-io.jar libcommons-cli-java:commons-cli.jar \
+  libguava-java:guava.jar libguice-java:guice.jar libplexus-utils2-java:plexus-utils2.jar libmaven-resolver-java:maven-resolver-util.jar; do
+  if [ ! -f "/usr/share/java/${pkg_jar#*:}" ]; then
+    need_apt+=("${pkg_jar%%:*}")
+  fi
+done
+if ! command -v unzip >/dev/null 2>&1; then
+  need_apt+=(unzip)
+fi
+
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "prerequisites: installing ${need_apt[*]}"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}"
+fi
+
+# s3rver: an S3-compatible server for the scale-out blob store tests, kept in the repository's .tools/ (git-ignored).
+s3rver_version=3.7.1
+root=$(cd "$(dirname "$0")/.." && pwd)
+if ! grep -qs "\"version\": \"$s3rver_version\"" "$root/.tools/s3rver/node_modules/s3rver/package.json"; then
+  echo "prerequisites: installing s3rver $s3rver_version into .tools/s3rver"
+  mkdir -p "$root/.tools/s3rver"
+  npm install --prefix "$root/.tools/s3rver" --no-audit --no-fund --loglevel=error "s3rver@$s3rver_version"
 fi
