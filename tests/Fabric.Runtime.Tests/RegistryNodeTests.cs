@@ -17,7 +17,7 @@ public sealed class RegistryNodeTests(AppsFixture apps) : IClassFixture<AppsFixt
 
     public async Task InitializeAsync()
     {
-        _registry = await RegistryServer.StartAsync(_dir.Combine("registry"));
+        _registry = await RegistryServer.StartAsync(_dir.Combine("registry"), apps.Key);
     }
 
     public async Task DisposeAsync()

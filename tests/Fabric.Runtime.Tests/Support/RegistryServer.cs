@@ -23,25 +23,42 @@ public sealed class RegistryServer : IAsyncDisposable
     /// <summary>The <c>fabric</c> CLI built with the tests (Fabric.Cli is a project reference).</summary>
     public static string CliDll => Path.Combine(AppContext.BaseDirectory, "fabric.dll");
 
-    public static async Task<RegistryServer> StartAsync(string dataDir)
+    public string GrpcUrl { get; private set; } = string.Empty;
+
+    /// <summary>Starts a registry whose <c>default</c> namespace is anonymously readable and publishable and trusts
+    /// <paramref name="key"/>.</summary>
+    public static async Task<RegistryServer> StartAsync(string dataDir, SigningKey key)
     {
         Directory.CreateDirectory(dataDir);
+        var config = Path.Combine(dataDir, "registry.yaml");
+        File.WriteAllText(config, $$"""
+            storage: { kind: embedded, path: {{Path.Combine(dataDir, "store")}} }
+            listen:
+              http: 127.0.0.1:0
+              grpc: 127.0.0.1:0
+            namespaces:
+              default:
+                anonymousRead: true
+                anonymousPublish: true
+                trustedKeys: [{{key.PublicPem}}]
+            """);
         var server = new RegistryServer(dataDir);
-        await server.StartProcessAsync();
+        await server.StartProcessAsync(config);
         return server;
     }
 
-    private async Task StartProcessAsync()
+    private async Task StartProcessAsync(string config)
     {
         Assert.True(File.Exists(CliDll), $"the fabric CLI is missing at {CliDll}");
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { CliDll, "registry", "serve", "--data", _dataDir, "--listen", "127.0.0.1:0" })
+        foreach (var a in new[] { CliDll, "registry", "serve", "--config", config })
         {
             psi.ArgumentList.Add(a);
         }
 
         var process = new Process { StartInfo = psi };
         var url = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var grpc = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         void OnLine(string? line)
         {
             if (line is null)
@@ -54,10 +71,11 @@ public sealed class RegistryServer : IAsyncDisposable
                 _output.Add(line);
             }
 
-            var m = Regex.Match(line, @"(http://127\.0\.0\.1:\d+)");
+            // serve prints "http ADDRESS" and "grpc ADDRESS" once it listens.
+            var m = Regex.Match(line, @"^(http|grpc) (?:http://)?(127\.0\.0\.1:\d+)/?$");
             if (m.Success)
             {
-                url.TrySetResult(m.Groups[1].Value);
+                (m.Groups[1].Value == "http" ? url : grpc).TrySetResult("http://" + m.Groups[2].Value);
             }
         }
 
@@ -70,6 +88,7 @@ public sealed class RegistryServer : IAsyncDisposable
         try
         {
             Url = await url.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            GrpcUrl = await grpc.Task.WaitAsync(TimeSpan.FromSeconds(10));
         }
         catch (TimeoutException)
         {
@@ -91,7 +110,7 @@ public sealed class RegistryServer : IAsyncDisposable
     /// <summary>Publishes a class directory as <paramref name="name"/>, signed with <paramref name="key"/>.</summary>
     public async Task PublishAsync(string classes, string name, SigningKey key)
     {
-        var (code, output) = await RunCliAsync("publish", "--registry", Url, "--key", key.PrivatePem, "--manifest", name, classes);
+        var (code, output) = await RunCliAsync("publish", classes, "--manifest", name, "--key", key.PrivatePem, "--registry", GrpcUrl);
         Assert.True(code == 0, $"fabric publish failed ({code}):\n{output}");
     }
 
