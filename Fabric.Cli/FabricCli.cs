@@ -16,6 +16,12 @@ public static class FabricCli
 {
     public static async Task<int> RunAsync(string[] args)
     {
+        // `fabric run` hands everything after `--` to the application untouched, so it parses its own arguments.
+        if (args.Length > 0 && args[0] == "run")
+        {
+            return await Fabric.Runtime.NodeRunCommand.RunAsync(args[1..], Console.Error).ConfigureAwait(false);
+        }
+
         var root = new RootCommand("fabric: publish classes to the Fabric registry, serve it, and maintain it.")
         {
             RegistryCommands.Build(),

@@ -53,6 +53,19 @@ public sealed class RegistryNodeTests(AppsFixture apps) : IClassFixture<AppsFixt
     }
 
     [Fact]
+    public async Task FabricRun_StartsANodeFromTheRegistry()
+    {
+        await _registry.PublishAsync(apps.HelloClasses, "hello:1.0", apps.Key);
+
+        var (code, output) = await RegistryServer.RunCliAsync(
+            "run", "--registry", _registry.Url, "--manifest", "hello:1.0", "--main", "com.app.Main",
+            "--trust", apps.Key.PublicPem, "--cache", _dir.Combine("cache"), "--", "from", "cli");
+
+        Assert.True(code == 0, output);
+        Assert.Contains("Hello from the fabric, args=from,cli", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ColdStart_PrefetchesClosures_InAFewRoundTripsNotOnePerClass()
     {
         await _registry.PublishAsync(apps.ShopClasses, "shop:2.0", apps.Key);
