@@ -79,6 +79,63 @@ for (var r = 0; r < runs; r++)
     Measure("fabric, warm L2, no registry", Tools.Java, NodeArgs(warmCache));
 }
 
+// Cold starts need the registry: `fabric registry serve` in its own process, the release published with `fabric publish`.
+var fabricDll = Path.Combine(AppContext.BaseDirectory, "fabric.dll");
+var keyPem = Path.Combine(work, "publisher.key.pem");
+File.WriteAllText(keyPem, key.ExportPkcs8PrivateKeyPem());
+File.WriteAllText(Path.Combine(work, "registry.yaml"), $$"""
+    storage: { kind: embedded, path: {{Path.Combine(work, "registry-store")}} }
+    listen: { http: 127.0.0.1:0, grpc: 127.0.0.1:0 }
+    namespaces:
+      default: { anonymousRead: true, anonymousPublish: true, trustedKeys: [{{publicPem}}] }
+    """);
+using var registry = new System.Diagnostics.Process
+{
+    StartInfo = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true },
+};
+foreach (var a in new[] { fabricDll, "registry", "serve", "--config", Path.Combine(work, "registry.yaml") })
+{
+    registry.StartInfo.ArgumentList.Add(a);
+}
+
+registry.Start();
+registry.BeginErrorReadLine();
+string? httpUrl = null, grpcUrl = null;
+while ((httpUrl is null || grpcUrl is null) && registry.StandardOutput.ReadLine() is { } line)
+{
+    if (line.StartsWith("http ", StringComparison.Ordinal))
+    {
+        httpUrl = line[5..].TrimEnd('/');
+    }
+    else if (line.StartsWith("grpc ", StringComparison.Ordinal))
+    {
+        grpcUrl = line[5..].TrimEnd('/');
+    }
+}
+
+try
+{
+    var publish = Tools.Run("dotnet", [fabricDll, "publish", classes, "--manifest", "bench:1.0", "--key", keyPem, "--registry", grpcUrl!]);
+    Console.WriteLine($"published in {publish.Elapsed.TotalSeconds:F1} s");
+    var registryUri = new Uri(httpUrl!);
+    await using var proxy = new DelayingProxy(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, registryUri.Port), TimeSpan.FromMilliseconds(50));
+    var coldRuns = Math.Max(1, runs / 2);
+    var roundTrips = new List<int>();
+    for (var r = 0; r < coldRuns; r++)
+    {
+        Measure("fabric, cold L2, registry on loopback", Tools.Java, NodeArgs(Path.Combine(work, $"cold-{r}"), httpUrl));
+        proxy.ResetCount();
+        Measure("fabric, cold L2, registry behind 50 ms proxy", Tools.Java, NodeArgs(Path.Combine(work, $"cold-proxy-{r}"), $"http://127.0.0.1:{proxy.Port}"));
+        roundTrips.Add(proxy.Requests);
+    }
+
+    Console.WriteLine($"round trips through the proxy per cold start: {string.Join(", ", roundTrips)} (for {classCount + 1} classes)");
+}
+finally
+{
+    registry.Kill(entireProcessTree: true);
+}
+
 var baseline = Median(timings["local JAR (baseline)"]);
 Console.WriteLine();
 Console.WriteLine($"{classCount} classes, {runs} runs each, JVM flags: {string.Join(' ', jvmFlags)}, java: {Tools.Java}");
