@@ -28,6 +28,18 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   need_apt+=(nodejs npm)
 fi
 
+# The registry's symbolizer and closure tests read real Debian JARs (a multi-release one, one that needs another)
+# and compare entries with unzip's.
+for pkg_jar in libcommons-lang3-java:commons-lang3.jar libcommons-io-java:commons-io.jar libcommons-cli-java:commons-cli.jar \
+  libguava-java:guava.jar libguice-java:guice.jar libplexus-utils2-java:plexus-utils2.jar libmaven-resolver-java:maven-resolver-util.jar; do
+  if [ ! -f "/usr/share/java/${pkg_jar#*:}" ]; then
+    need_apt+=("${pkg_jar%%:*}")
+  fi
+done
+if ! command -v unzip >/dev/null 2>&1; then
+  need_apt+=(unzip)
+fi
+
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "prerequisites: installing ${need_apt[*]}"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi

@@ -6,17 +6,22 @@ namespace Fabric.Registry.Storage;
 /// <summary>
 /// Re-hashes every stored blob. A blob is only written when its bytes hash to its ID, so a mismatch here means the
 /// storage changed it afterwards (bit rot, a stray write, a bad restore); the report names each one so an operator
-/// can delete it and have it re-uploaded.
+/// can delete it and have it re-uploaded. Given the metadata store, it also names the symbols a manifest needs whose
+/// blobs are gone (a lost file, a partial restore).
 /// </summary>
-public sealed class BlobVerifier(IBlobStore blobs)
+public sealed class BlobVerifier(IBlobStore blobs, IMetadataStore? metadata = null)
 {
     public async Task<VerificationReport> VerifyAsync(CancellationToken cancellationToken = default)
     {
         var corrupt = new List<CorruptBlob>();
         var checkedCount = 0;
         long bytes = 0;
+
+        // Roots first: a manifest published during the walk then has its blobs walked too.
+        var needed = metadata is null ? null : new HashSet<SymbolId>(await metadata.GetReferencedSymbolsAsync(cancellationToken).ConfigureAwait(false));
         await foreach (var blob in blobs.ListAsync(cancellationToken).ConfigureAwait(false))
         {
+            needed?.Remove(blob.Id);
             var stream = await blobs.OpenReadAsync(blob.Id, cancellationToken).ConfigureAwait(false);
             if (stream is null)
             {
@@ -37,7 +42,7 @@ public sealed class BlobVerifier(IBlobStore blobs)
             }
         }
 
-        return new VerificationReport(checkedCount, bytes, corrupt);
+        return new VerificationReport(checkedCount, bytes, corrupt, [.. (needed ?? []).Order()]);
     }
 
     private sealed class CountingStream(Stream inner) : Stream
@@ -87,7 +92,9 @@ public sealed class BlobVerifier(IBlobStore blobs)
     }
 }
 
-public sealed record VerificationReport(int Checked, long Bytes, IReadOnlyList<CorruptBlob> Corrupt);
+/// <param name="Missing">Symbols a manifest names whose blob is not stored (only when the verifier has the
+/// metadata store).</param>
+public sealed record VerificationReport(int Checked, long Bytes, IReadOnlyList<CorruptBlob> Corrupt, IReadOnlyList<SymbolId> Missing);
 
 /// <summary>A blob stored under <paramref name="Id"/> whose bytes now hash to <paramref name="Actual"/>.</summary>
 public sealed record CorruptBlob(SymbolId Id, SymbolId Actual, long Length);

@@ -8,17 +8,14 @@ namespace Fabric.Registry.Storage;
 /// was stored then or because <see cref="IMetadataStore.FindMissingAsync"/> told a publisher it was held (the
 /// publisher will not upload it again and is about to name it). <b>Sweep</b>: the metadata store re-decides the
 /// marked set in one transaction (<see cref="IMetadataStore.ForgetUnreferencedSymbolsAsync"/>), so a manifest
-/// published or a symbol claimed after the mark still saves its symbols; only then are blobs deleted, records first
-/// so no publish can name a symbol whose blob is going.
-/// <para>
-/// What remains open: a publisher that re-uploads, within the milliseconds between a record's removal and its blob's
-/// deletion, a blob that had been unreferenced and untouched for the whole grace period. Its upload is a no-op (the
-/// blob still exists), so the blob can end up deleted under a fresh record; a reader then gets "not found" for it.
-/// </para>
+/// published or a symbol claimed after the mark still saves its symbols, and deletes the blobs before that transaction
+/// commits. An upload racing the sweep (its put found the blob still there, so wrote nothing) therefore records the
+/// symbol only after the blob is gone, and <see cref="SymbolUpload"/>, seeing it gone, puts it again.
 /// </summary>
 public sealed class GarbageCollector(IBlobStore blobs, IMetadataStore metadata, GarbageCollectorOptions? options = null, TimeProvider? clock = null)
 {
-    private const int SweepBatch = 1000;
+    // Small batches: each holds its symbols' locks while its blobs are deleted.
+    private const int SweepBatch = 200;
 
     private readonly GarbageCollectorOptions _options = options ?? new GarbageCollectorOptions();
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
@@ -57,15 +54,21 @@ public sealed class GarbageCollector(IBlobStore blobs, IMetadataStore metadata, 
         long bytes = 0;
         foreach (var batch in marked.Keys.Order().Chunk(SweepBatch))
         {
-            var doomed = await metadata.ForgetUnreferencedSymbolsAsync(batch, cutoff, cancellationToken).ConfigureAwait(false);
-            foreach (var id in batch.Where(doomed.Contains))
-            {
-                if (await blobs.DeleteAsync(id, cancellationToken).ConfigureAwait(false))
+            await metadata.ForgetUnreferencedSymbolsAsync(
+                batch,
+                cutoff,
+                async (doomed, ct) =>
                 {
-                    removed.Add(id);
-                    bytes += marked[id].Length;
-                }
-            }
+                    foreach (var id in batch.Where(doomed.Contains))
+                    {
+                        if (await blobs.DeleteAsync(id, ct).ConfigureAwait(false))
+                        {
+                            removed.Add(id);
+                            bytes += marked[id].Length;
+                        }
+                    }
+                },
+                cancellationToken).ConfigureAwait(false);
         }
 
         var spared = marked.Keys.Except(removed).Order().ToList();

@@ -9,7 +9,9 @@ namespace Fabric.Registry.Storage;
 /// </summary>
 public interface IMetadataStore
 {
-    /// <summary>Records symbols whose blobs are stored (idempotent; the first record of an ID wins).</summary>
+    /// <summary>Records symbols whose blobs are stored (idempotent; the first record of an ID wins; recording again
+    /// restarts the symbol's garbage-collection grace period). A collection that swept one of them concurrently has
+    /// deleted its blob before this returns, so confirm the blob afterwards: <see cref="SymbolUpload"/> does.</summary>
     Task RecordSymbolsAsync(IReadOnlyCollection<SymbolRecord> symbols, CancellationToken cancellationToken = default);
 
     Task<SymbolRecord?> GetSymbolAsync(SymbolId id, CancellationToken cancellationToken = default);
@@ -44,12 +46,17 @@ public interface IMetadataStore
     Task<IReadOnlySet<SymbolId>> GetProtectedSymbolsAsync(DateTimeOffset since, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// The garbage collector's sweep, decided in one transaction so it cannot interleave with a publish: of
-    /// <paramref name="ids"/>, those no manifest references and that were neither reported held by
-    /// <see cref="FindMissingAsync"/> nor recorded at or after <paramref name="protectedSince"/> lose their records and
-    /// are returned (their blobs may then be deleted); the rest are left alone.
+    /// The garbage collector's sweep, decided in one transaction so it cannot interleave with a publish or a record:
+    /// of <paramref name="ids"/>, those no manifest references and that were neither reported held by
+    /// <see cref="FindMissingAsync"/> nor recorded at or after <paramref name="protectedSince"/> lose their records;
+    /// <paramref name="deleteBlobs"/> runs with them before the transaction commits (so a concurrent
+    /// <see cref="RecordSymbolsAsync"/> of one of them returns only after its blob is gone), and they are returned.
     /// </summary>
-    Task<IReadOnlySet<SymbolId>> ForgetUnreferencedSymbolsAsync(IReadOnlyCollection<SymbolId> ids, DateTimeOffset protectedSince, CancellationToken cancellationToken = default);
+    Task<IReadOnlySet<SymbolId>> ForgetUnreferencedSymbolsAsync(
+        IReadOnlyCollection<SymbolId> ids,
+        DateTimeOffset protectedSince,
+        Func<IReadOnlySet<SymbolId>, CancellationToken, Task> deleteBlobs,
+        CancellationToken cancellationToken = default);
 }
 
 /// <summary>A stored symbol: <paramref name="Name"/> is the class's internal name or the resource path it was first

@@ -41,7 +41,18 @@ internal sealed class EmbeddedStorage : StorageUnderTest
     public override ValueTask DisposeAsync()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        System.IO.Directory.Delete(Directory, recursive: true);
-        return ValueTask.CompletedTask;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                System.IO.Directory.Delete(Directory, recursive: true);
+                return ValueTask.CompletedTask;
+            }
+            catch (IOException) when (attempt < 5)
+            {
+                // SQLite removes its -wal and -shm files as the last pooled connection closes.
+                Thread.Sleep(100);
+            }
+        }
     }
 }

@@ -1,12 +1,12 @@
 namespace Fabric.Registry.Storage.Tests;
 
 /// <summary>The real clock plus an offset the test moves forward, so "an hour later" needs no hour of waiting.
-/// Blob stores stamp with the real clock, which this one never runs behind.</summary>
+/// Blob stores stamp with the real clock, which this one never runs behind. Safe to advance from another thread.</summary>
 public sealed class ManualClock : TimeProvider
 {
-    private TimeSpan _offset;
+    private long _offsetTicks;
 
-    public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + _offset;
+    public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + TimeSpan.FromTicks(Interlocked.Read(ref _offsetTicks));
 
-    public void Advance(TimeSpan by) => _offset += by;
+    public void Advance(TimeSpan by) => Interlocked.Add(ref _offsetTicks, by.Ticks);
 }

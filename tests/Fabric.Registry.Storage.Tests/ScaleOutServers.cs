@@ -29,8 +29,17 @@ public sealed class ScaleOutServers : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await StartPostgresAsync();
-        await StartS3rverAsync();
+        try
+        {
+            await StartPostgresAsync();
+            await StartS3rverAsync();
+        }
+        catch
+        {
+            // Whatever did start must not outlive the failed run.
+            await DisposeAsync();
+            throw;
+        }
     }
 
     public async Task DisposeAsync()

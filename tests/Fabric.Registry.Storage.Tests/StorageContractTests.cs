@@ -129,6 +129,22 @@ public abstract class StorageContractTests
     }
 
     [Fact]
+    public async Task ThousandsOfSymbolsGoThroughOneCallEach()
+    {
+        await using var s = await CreateAsync();
+        var held = Enumerable.Range(0, 3000).Select(i => Bytes($"held {i}")).ToArray();
+        var lacking = Enumerable.Range(0, 3000).Select(i => SymbolId.Of(Bytes($"lacking {i}"))).ToArray();
+        await s.Metadata.RecordSymbolsAsync([.. held.Select((b, i) => Record(b, $"com/app/C{i}"))]);
+
+        var missing = await s.Metadata.FindMissingAsync([.. held.Select(b => SymbolId.Of(b)), .. lacking]);
+
+        Assert.Equal(lacking.Order(), missing.Order());
+        var big = Manifest("big:1", null, [.. held.Select((b, i) => ($"com/app/C{i}", b))]);
+        Assert.Equal(PublishOutcome.Published, await s.Metadata.PublishManifestAsync(big));
+        Assert.Equal(3000, (await s.Metadata.GetReferencedSymbolsAsync()).Count);
+    }
+
+    [Fact]
     public async Task ManifestsArePublishedReadAndListed()
     {
         await using var s = await CreateAsync();
@@ -399,6 +415,124 @@ public abstract class StorageContractTests
     }
 
     [Fact]
+    public async Task CollectionsRunningAlongsidePublishersNeverTakeWhatAManifestNames()
+    {
+        await using var s = await CreateAsync();
+        var pool = Enumerable.Range(0, 400).Select(i => Random(300 + (i % 50), 1000 + i)).ToArray();
+        var collector = new GarbageCollector(s.Blobs, s.Metadata, new GarbageCollectorOptions { GracePeriod = TimeSpan.FromHours(1) }, s.Clock);
+        var published = new System.Collections.Concurrent.ConcurrentBag<ManifestName>();
+        var removedWhilePublishing = 0;
+        using var done = new CancellationTokenSource();
+
+        // The publisher's protocol: ask what is missing, upload that, publish; start over when refused. Each round
+        // also uploads a few symbols it then abandons (a publish that died), which later rounds may pick up again.
+        // Time runs hours per second here, so an upload can outlive the grace period and give up (IOException from
+        // SymbolUpload); a publisher then starts over, as it would after any failed upload.
+        async Task PublishAsync(int publisher)
+        {
+            var random = new Random(publisher);
+            (string, byte[]) Pick(int i) => ($"com/app/C{i}", pool[i]);
+            async Task UploadAsync(string path, byte[] bytes)
+            {
+                while (true)
+                {
+                    try
+                    {
+                        await StoreAsync(s, bytes, path);
+                        return;
+                    }
+                    catch (IOException)
+                    {
+                    }
+                }
+            }
+
+            // At least 6 rounds, and on until the collector has removed something, so the two really overlapped.
+            for (var round = 0; round < 6 || (Volatile.Read(ref removedWhilePublishing) == 0 && round < 100); round++)
+            {
+                foreach (var (path, bytes) in Enumerable.Range(0, 3).Select(_ => Pick(random.Next(pool.Length))))
+                {
+                    await UploadAsync(path, bytes);
+                }
+
+                var picked = Enumerable.Range(0, 6).Select(_ => random.Next(pool.Length)).Distinct().Select(Pick).ToArray();
+                var manifest = Manifest($"p{publisher}:{round}", null, picked);
+                while (true)
+                {
+                    var missing = await s.Metadata.FindMissingAsync([.. picked.Select(p => SymbolId.Of(p.Item2))]);
+                    foreach (var (path, bytes) in picked.Where(p => missing.Contains(SymbolId.Of(p.Item2))))
+                    {
+                        await UploadAsync(path, bytes);
+                    }
+
+                    try
+                    {
+                        await s.Metadata.PublishManifestAsync(manifest);
+                        published.Add(manifest.Name);
+                        break;
+                    }
+                    catch (ManifestIncompleteException)
+                    {
+                    }
+                }
+            }
+        }
+
+        var collecting = Task.Run(async () =>
+        {
+            // Each pass moves time on by half the grace period, so claims and uploads run out two passes later
+            // while publishers work: symbols get collected under them and they have to upload them again.
+            while (!done.IsCancellationRequested)
+            {
+                Interlocked.Add(ref removedWhilePublishing, (await collector.CollectAsync()).Removed.Count);
+                s.Clock.Advance(TimeSpan.FromMinutes(30));
+            }
+        });
+        await Task.WhenAll(Enumerable.Range(0, 3).Select(p => Task.Run(() => PublishAsync(p))));
+        await done.CancelAsync();
+        await collecting;
+
+        Assert.True(removedWhilePublishing > 0, "the collector never removed anything while the publishers ran: the test raced nothing");
+        Assert.InRange(published.Count, 18, 300);
+        var named = new HashSet<SymbolId>();
+        foreach (var name in published)
+        {
+            var manifest = ManifestText.Parse((await s.Metadata.GetManifestAsync(name))!.CanonicalBytes);
+            foreach (var entry in manifest.Entries)
+            {
+                named.Add(entry.Symbol);
+                Assert.NotNull(await s.Metadata.GetSymbolAsync(entry.Symbol));
+                Assert.Equal(pool.Single(b => SymbolId.Of(b) == entry.Symbol), await ReadAllAsync(s.Blobs, entry.Symbol));
+            }
+        }
+
+        // And what nobody named goes, once it is out of every grace period.
+        s.Clock.Advance(TimeSpan.FromHours(2));
+        await collector.CollectAsync();
+        Assert.Equal(named.Order(), (await ListAsync(s.Blobs)).Select(b => b.Id).Order());
+    }
+
+    [Fact]
+    public async Task AnUploadWhosePutFoundTheBlobJustBeforeASweepDeletedItPutsItAgain()
+    {
+        await using var s = await CreateAsync();
+        var bytes = Bytes("old, unreferenced, about to be collected and uploaded again");
+        var record = Record(bytes, "com/app/Again");
+        await StoreAsync(s, bytes, "com/app/Again");
+        s.Clock.Advance(TimeSpan.FromHours(2));
+        var collector = new GarbageCollector(s.Blobs, s.Metadata, new GarbageCollectorOptions { GracePeriod = TimeSpan.FromHours(1) }, s.Clock);
+        var sweptAfterPut = new SweepAfterFirstPut(s.Blobs, collector);
+
+        var wrote = await SymbolUpload.StoreAsync(sweptAfterPut, s.Metadata, record, bytes, bytes.Length);
+
+        Assert.Equal([record.Id], sweptAfterPut.Report!.Removed);
+        Assert.True(wrote);
+        Assert.Equal(bytes, await ReadAllAsync(s.Blobs, record.Id));
+        Assert.NotNull(await s.Metadata.GetSymbolAsync(record.Id));
+        Assert.Equal(PublishOutcome.Published, await s.Metadata.PublishManifestAsync(Manifest("app:1", null, ("com/app/Again", bytes))));
+    }
+
+    [Fact]
     public async Task TheVerifierReportsExactlyTheBlobsWhoseBytesChanged()
     {
         await using var s = await CreateAsync();
@@ -427,11 +561,27 @@ public abstract class StorageContractTests
         Assert.Equal(3, report.Checked);
     }
 
-    private static async Task StoreAsync(StorageUnderTest s, byte[] bytes, string name)
+    [Fact]
+    public async Task TheVerifierNamesSymbolsAManifestNeedsWhoseBlobsAreGone()
     {
-        await s.Blobs.PutAsync(SymbolId.Of(bytes), new MemoryStream(bytes), bytes.Length);
-        await s.Metadata.RecordSymbolsAsync([Record(bytes, name)]);
+        await using var s = await CreateAsync();
+        var kept = Bytes("kept");
+        var lost = Bytes("lost");
+        await StoreAsync(s, kept, "com/app/Kept");
+        await StoreAsync(s, lost, "com/app/Lost");
+        await s.Metadata.PublishManifestAsync(Manifest("app:1", null, ("com/app/Kept", kept), ("com/app/Lost", lost)));
+        Assert.Empty((await new BlobVerifier(s.Blobs, s.Metadata).VerifyAsync()).Missing);
+
+        await s.Blobs.DeleteAsync(SymbolId.Of(lost));
+
+        var report = await new BlobVerifier(s.Blobs, s.Metadata).VerifyAsync();
+        Assert.Equal([SymbolId.Of(lost)], report.Missing);
+        Assert.Empty(report.Corrupt);
+        Assert.Equal(1, report.Checked);
     }
+
+    private static Task StoreAsync(StorageUnderTest s, byte[] bytes, string name) =>
+        SymbolUpload.StoreAsync(s.Blobs, s.Metadata, Record(bytes, name), bytes, bytes.Length);
 
     /// <summary>Backend-specific: whatever a refused put may have written on the side (temp files, temp keys).</summary>
     protected virtual Task AssertNothingElseStoredAsync(StorageUnderTest storage) => Task.CompletedTask;
@@ -460,5 +610,27 @@ public abstract class StorageContractTests
         }
 
         return list;
+    }
+
+    /// <summary>The real blob store, with a collection run right after the first put returns: the moment a
+    /// concurrent sweep can take a blob the put found present.</summary>
+    private sealed class SweepAfterFirstPut(IBlobStore inner, GarbageCollector collector) : IBlobStore
+    {
+        public CollectionReport? Report { get; private set; }
+
+        public Task<bool> ContainsAsync(SymbolId id, CancellationToken cancellationToken = default) => inner.ContainsAsync(id, cancellationToken);
+
+        public async Task<bool> PutAsync(SymbolId id, Stream content, long maxLength, CancellationToken cancellationToken = default)
+        {
+            var wrote = await inner.PutAsync(id, content, maxLength, cancellationToken);
+            Report ??= await collector.CollectAsync(cancellationToken: cancellationToken);
+            return wrote;
+        }
+
+        public Task<Stream?> OpenReadAsync(SymbolId id, CancellationToken cancellationToken = default) => inner.OpenReadAsync(id, cancellationToken);
+
+        public IAsyncEnumerable<StoredBlob> ListAsync(CancellationToken cancellationToken = default) => inner.ListAsync(cancellationToken);
+
+        public Task<bool> DeleteAsync(SymbolId id, CancellationToken cancellationToken = default) => inner.DeleteAsync(id, cancellationToken);
     }
 }

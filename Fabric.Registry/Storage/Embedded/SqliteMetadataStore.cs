@@ -200,7 +200,11 @@ public sealed class SqliteMetadataStore : IMetadataStore
         return await ReadIdsAsync(select, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlySet<SymbolId>> ForgetUnreferencedSymbolsAsync(IReadOnlyCollection<SymbolId> ids, DateTimeOffset protectedSince, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlySet<SymbolId>> ForgetUnreferencedSymbolsAsync(
+        IReadOnlyCollection<SymbolId> ids,
+        DateTimeOffset protectedSince,
+        Func<IReadOnlySet<SymbolId>, CancellationToken, Task> deleteBlobs,
+        CancellationToken cancellationToken = default)
     {
         await using var connection = Open();
         await using var transaction = connection.BeginTransaction();
@@ -222,6 +226,8 @@ public sealed class SqliteMetadataStore : IMetadataStore
             await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        // Still holding the write lock: a record of one of these waits until its blob is gone.
+        await deleteBlobs(doomed, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return doomed;
     }

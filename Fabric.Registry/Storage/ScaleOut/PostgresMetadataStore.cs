@@ -57,7 +57,10 @@ public sealed class PostgresMetadataStore : IMetadataStore, IAsyncDisposable
             return;
         }
 
-        await using var insert = _dataSource.CreateCommand("""
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await LockIdsAsync(connection, unique.Select(s => s.Id), cancellationToken).ConfigureAwait(false);
+        await using var insert = Command(connection, """
             INSERT INTO symbols (id, kind, name, length, refs, recorded_at)
             SELECT id, kind, name, length, refs, @now FROM unnest(@ids, @kinds, @names, @lengths, @refs) AS t (id, kind, name, length, refs)
             ON CONFLICT (id) DO UPDATE SET claimed_at = excluded.recorded_at
@@ -69,6 +72,7 @@ public sealed class PostgresMetadataStore : IMetadataStore, IAsyncDisposable
         insert.Parameters.Add(new NpgsqlParameter<long[]>("lengths", [.. unique.Select(s => s.Length)]));
         insert.Parameters.Add(new NpgsqlParameter<string[]>("refs", [.. unique.Select(s => string.Join('\n', s.References))]));
         await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<SymbolRecord?> GetSymbolAsync(SymbolId id, CancellationToken cancellationToken = default)
@@ -216,13 +220,19 @@ public sealed class PostgresMetadataStore : IMetadataStore, IAsyncDisposable
         return await ReadIdsAsync(select, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlySet<SymbolId>> ForgetUnreferencedSymbolsAsync(IReadOnlyCollection<SymbolId> ids, DateTimeOffset protectedSince, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlySet<SymbolId>> ForgetUnreferencedSymbolsAsync(
+        IReadOnlyCollection<SymbolId> ids,
+        DateTimeOffset protectedSince,
+        Func<IReadOnlySet<SymbolId>, CancellationToken, Task> deleteBlobs,
+        CancellationToken cancellationToken = default)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
-        // Waits for any publish holding these rows FOR SHARE and any FindMissing claiming them; the next statement
-        // takes a fresh snapshot (READ COMMITTED), so it sees what they committed.
+        // The ID locks order this against RecordSymbolsAsync even for IDs without a row yet; the row locks wait for
+        // any publish holding these rows FOR SHARE and any FindMissing claiming them. The next statement takes a fresh
+        // snapshot (READ COMMITTED), so it sees what they committed.
+        await LockIdsAsync(connection, ids, cancellationToken).ConfigureAwait(false);
         await using (var lockRows = Command(connection, "SELECT id FROM symbols WHERE id = ANY (@ids) ORDER BY id FOR UPDATE"))
         {
             lockRows.Parameters.Add(IdsParameter("ids", ids));
@@ -247,6 +257,8 @@ public sealed class PostgresMetadataStore : IMetadataStore, IAsyncDisposable
             await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        // Still holding the ID locks: a record of one of these waits until its blob is gone.
+        await deleteBlobs(doomed, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return doomed;
     }
@@ -335,6 +347,14 @@ public sealed class PostgresMetadataStore : IMetadataStore, IAsyncDisposable
     }
 
     private static NpgsqlCommand Command(NpgsqlConnection connection, string sql) => new(sql, connection);
+
+    /// <summary>Transaction-scoped advisory locks, one per ID, taken in ID order so two holders never deadlock.</summary>
+    private static async Task LockIdsAsync(NpgsqlConnection connection, IEnumerable<SymbolId> ids, CancellationToken cancellationToken)
+    {
+        await using var lockIds = Command(connection, "SELECT pg_advisory_xact_lock(hashtextextended(x, 0)) FROM unnest(@ids) AS x ORDER BY x");
+        lockIds.Parameters.Add(IdsParameter("ids", ids));
+        await lockIds.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     private static NpgsqlParameter<string[]> IdsParameter(string name, IEnumerable<SymbolId> ids) =>
         new(name, [.. ids.Select(i => i.ToString()).Order(StringComparer.Ordinal)]);

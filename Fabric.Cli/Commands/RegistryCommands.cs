@@ -1,0 +1,36 @@
+using System.CommandLine;
+using Fabric.Registry.Server;
+using Spectre.Console;
+
+namespace Fabric.Cli.Commands;
+
+/// <summary><c>fabric registry serve</c>.</summary>
+internal static class RegistryCommands
+{
+    public static Command Build()
+    {
+        var config = CommonOptions.Config();
+        var data = CommonOptions.Data();
+        var serve = new Command("serve", "Run the registry: HTTP (listen.http) and gRPC (listen.grpc) until Ctrl+C") { config, data };
+        serve.SetAction(async (parse, cancellationToken) =>
+        {
+            var options = CommonOptions.Load(parse.GetValue(config), parse.GetValue(data));
+            await using var server = await RegistryServer.StartAsync(options, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+            // Tests and scripts read these two lines to find the ports when they configured port 0.
+            Console.WriteLine($"http {server.HttpAddress}");
+            Console.WriteLine($"grpc {server.GrpcAddress}");
+            AnsiConsole.MarkupLineInterpolated($"[green]registry serving[/] ({options.Storage}); Ctrl+C stops it");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            return 0;
+        });
+        return new Command("registry", "The registry server") { serve };
+    }
+}

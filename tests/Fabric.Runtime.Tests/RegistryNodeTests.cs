@@ -1,0 +1,214 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Fabric.Registry.Symbols;
+using Fabric.Runtime.Tests.Support;
+
+namespace Fabric.Runtime.Tests;
+
+/// <summary>
+/// Nodes against a real registry process (<c>fabric registry serve</c>) with releases published by the real
+/// <c>fabric publish</c>: cold starts by hash with prefetch, registration and loaded-symbol reports, a registry that
+/// stops, and a corrupted blob in the registry's store.
+/// </summary>
+public sealed class RegistryNodeTests(AppsFixture apps) : IClassFixture<AppsFixture>, IAsyncLifetime
+{
+    private readonly TempDir _dir = new();
+    private RegistryServer _registry = null!;
+
+    public async Task InitializeAsync()
+    {
+        _registry = await RegistryServer.StartAsync(_dir.Combine("registry"), apps.Key);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _registry.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    private NodeLaunchOptions Options(string manifest, string main, string cache, params string[] appArgs) => new()
+    {
+        Registry = _registry.Url,
+        Manifest = manifest,
+        MainClass = main,
+        Cache = cache,
+        Trust = [apps.Key.PublicPem],
+        ApplicationArguments = appArgs,
+    };
+
+    [Fact]
+    public async Task HelloWorld_ColdNode_RunsByHashFromTheRegistry()
+    {
+        await _registry.PublishAsync(apps.HelloClasses, "hello:1.0", apps.Key);
+        var cache = _dir.Combine("cache");
+
+        using var node = NodeProcess.Start(Options("hello:1.0", "com.app.Main", cache, "x"));
+        Assert.True(await node.WaitForExitAsync() == 0, node.Output);
+
+        Assert.Contains("Hello from the fabric, args=x", node.Stdout, StringComparison.Ordinal);
+        var mainId = Release.FromDirectory(apps.HelloClasses, "hello:1.0", apps.Key).ClassId("com/app/Main");
+        Assert.Contains("source=fabric:/default/hello:1.0/", node.Stdout, StringComparison.Ordinal);
+        Assert.True(File.Exists(Release.CacheBlobPath(cache, mainId)), "the class must now be in L2");
+        Assert.Contains("prefetched 1 blobs for com.app.Main", node.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FabricRun_StartsANodeFromTheRegistry()
+    {
+        await _registry.PublishAsync(apps.HelloClasses, "hello:1.0", apps.Key);
+
+        var (code, output) = await RegistryServer.RunCliAsync(
+            "run", "--registry", _registry.Url, "--manifest", "hello:1.0", "--main", "com.app.Main",
+            "--trust", apps.Key.PublicPem, "--cache", _dir.Combine("cache"), "--", "from", "cli");
+
+        Assert.True(code == 0, output);
+        Assert.Contains("Hello from the fabric, args=from,cli", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ColdStart_PrefetchesClosures_InAFewRoundTripsNotOnePerClass()
+    {
+        await _registry.PublishAsync(apps.ShopClasses, "shop:2.0", apps.Key);
+
+        using var node = NodeProcess.Start(Options("shop:2.0", "com.shop.Main", _dir.Combine("cache"), "wait") with { HttpPort = 0 });
+        var port = await node.HttpPortAsync();
+        await node.WaitForAsync("^ready$");
+        var m = await Metrics.ScrapeAsync(port);
+        await node.SendLineAsync("");
+        Assert.True(await node.WaitForExitAsync() == 0, node.Output);
+
+        Assert.Contains(TestApps.ShopTotal, node.Stdout, StringComparison.Ordinal);
+        Assert.Contains("discount=15%", node.Stdout, StringComparison.Ordinal);
+        // Main, Item, Item$Bundle, Priced, Formatter in the start-up batch; Discount's miss brings Discount and Rate
+        // in one more; the two resources are single GETs. Seven classes, four blob requests.
+        Assert.Equal(7, m.Get("fabric_node_classes_defined_total"));
+        Assert.Equal(4, m.Get("fabric_node_fetch_requests_total{source=\"registry\"}"));
+        Assert.Equal(7, m.Get("fabric_node_prefetched_blobs_total"));
+        // Registry-level answers: Discount (through its closure batch) and the two resources.
+        Assert.Equal(3, m.Get(Metrics.Resolutions("registry", "hit")));
+    }
+
+    [Fact]
+    public async Task RegistryStopped_NodeWithAWarmCache_StillStartsAndRuns()
+    {
+        await _registry.PublishAsync(apps.ShopClasses, "shop:2.0", apps.Key);
+        var cache = _dir.Combine("cache");
+        using (var first = NodeProcess.Start(Options("shop:2.0", "com.shop.Main", cache)))
+        {
+            Assert.True(await first.WaitForExitAsync() == 0, first.Output);
+        }
+
+        await _registry.StopAsync();
+        using var node = NodeProcess.Start(Options("shop:2.0", "com.shop.Main", cache) with
+        {
+            NodeName = "offline-node",
+            LauncherOptions = ["--attempts", "2", "--backoff-ms", "20"],
+        });
+        Assert.True(await node.WaitForExitAsync() == 0, node.Output);
+
+        Assert.Contains(TestApps.ShopTotal, node.Stdout, StringComparison.Ordinal);
+        Assert.Contains("discount=15%", node.Stdout, StringComparison.Ordinal);
+        Assert.Contains("done", node.Stdout.Split('\n'));
+    }
+
+    [Fact]
+    public async Task CorruptedBlobInTheRegistryStore_IsASecurityException_AndRecoveredFromAPeer()
+    {
+        await _registry.PublishAsync(apps.ShopClasses, "shop:2.0", apps.Key);
+        var release = Release.FromDirectory(apps.ShopClasses, "shop:2.0", apps.Key);
+        var id = release.ClassId("com/shop/util/Formatter");
+
+        // A node that ran the release before the corruption serves as the peer.
+        using var peer = NodeProcess.Start(Options("shop:2.0", "com.shop.Main", _dir.Combine("peer-cache"), "wait") with { HttpPort = 0 });
+        var peerPort = await peer.HttpPortAsync();
+        await peer.WaitForAsync("^ready$");
+
+        _registry.CorruptBlob(id);
+
+        using (var alone = NodeProcess.Start(Options("shop:2.0", "com.shop.Main", _dir.Combine("cache-a"))))
+        {
+            Assert.NotEqual(0, await alone.WaitForExitAsync());
+            Assert.Contains("java.lang.SecurityException: class com.shop.util.Formatter", alone.Stderr, StringComparison.Ordinal);
+            Assert.Contains(id.ToString(), alone.Stderr, StringComparison.Ordinal);
+            Assert.NotEmpty(Directory.GetFiles(Path.Combine(_dir.Combine("cache-a"), "quarantine"), id + ".*"));
+        }
+
+        using var node = NodeProcess.Start(Options("shop:2.0", "com.shop.Main", _dir.Combine("cache-b")) with
+        {
+            Peers = [$"http://127.0.0.1:{peerPort}"],
+        });
+        Assert.True(await node.WaitForExitAsync() == 0, node.Output);
+        Assert.Contains(TestApps.ShopTotal, node.Stdout, StringComparison.Ordinal);
+        Assert.Matches($"SecurityException: .*{id}", node.Stderr);
+        Assert.Equal(release.Blobs[id], File.ReadAllBytes(Release.CacheBlobPath(_dir.Combine("cache-b"), id)));
+        await peer.SendLineAsync("");
+        await peer.WaitForExitAsync();
+    }
+
+    [Fact]
+    public async Task Registration_IsListed_LoadedReportMatchesTheJvm_AndItLeavesOnStop()
+    {
+        await _registry.PublishAsync(apps.ShopClasses, "shop:2.0", apps.Key);
+        var classLog = _dir.Combine("class-load.log");
+        var jdwpPort = FreePort();
+
+        using var node = NodeProcess.Start(Options("shop:2.0", "com.shop.Main", _dir.Combine("cache"), "wait") with
+        {
+            NodeName = "node-a",
+            Jdwp = $"127.0.0.1:{jdwpPort}",
+            JvmOptions = [$"-Xlog:class+load=info:file={classLog}"],
+        });
+        await node.WaitForAsync("^ready$");
+
+        var listed = await PollAsync(async () =>
+        {
+            var lines = (await _registry.GetTextAsync("/v1/nodes")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            return lines.FirstOrDefault(l => l.StartsWith("node-a\t", StringComparison.Ordinal));
+        }, l => l is not null);
+        var fields = listed!.Split('\t');
+        Assert.Equal($"127.0.0.1:{jdwpPort}", fields[1]);
+        Assert.Equal("default/shop:2.0", fields[2]);
+        Assert.True(DateTimeOffset.TryParse(fields[3], System.Globalization.CultureInfo.InvariantCulture, out _), fields[3]);
+
+        // What the JVM itself says it defined from the release (its code source), mapped to IDs by the manifest.
+        var release = Release.FromDirectory(apps.ShopClasses, "shop:2.0", apps.Key);
+        var fromJvm = File.ReadAllLines(classLog)
+            .Select(l => Regex.Match(l, @"\] (\S+) source: fabric:/default/shop:2\.0/$"))
+            .Where(m => m.Success)
+            .Select(m => release.ClassId(m.Groups[1].Value.Replace('.', '/')).ToString())
+            .ToHashSet();
+        Assert.Contains(release.ClassId("com/shop/Main").ToString(), fromJvm);
+        Assert.DoesNotContain(release.ClassId("com/shop/util/Unused").ToString(), fromJvm);
+        var reported = await PollAsync(
+            async () => (await _registry.GetTextAsync("/v1/nodes/node-a/loaded")).Split('\n', StringSplitOptions.RemoveEmptyEntries).ToHashSet(),
+            r => r.SetEquals(fromJvm));
+        Assert.Equal(fromJvm.Order(), reported.Order());
+
+        await node.SendLineAsync("");
+        Assert.True(await node.WaitForExitAsync() == 0, node.Output);
+        var after = await _registry.GetTextAsync("/v1/nodes");
+        Assert.DoesNotContain("node-a\t", after, StringComparison.Ordinal);
+    }
+
+    private static async Task<T> PollAsync<T>(Func<Task<T>> read, Func<T, bool> done)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            var value = await read();
+            if (done(value) || DateTime.UtcNow > deadline)
+            {
+                return value;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+}
