@@ -22,6 +22,12 @@ internal static class RegistryCommands
                 Http = parse.GetValue(http) is { } h ? CommonOptions.Endpoint(h, "--http") : options.Http,
                 Grpc = parse.GetValue(grpc) is { } g ? CommonOptions.Endpoint(g, "--grpc") : options.Grpc,
             };
+
+            // Without a file anyone who can connect may publish; that is only acceptable on loopback.
+            if (parse.GetValue(config) is null && !(System.Net.IPAddress.IsLoopback(options.Http.Address) && System.Net.IPAddress.IsLoopback(options.Grpc.Address)))
+            {
+                throw new UserErrorException("without --config the registry allows anonymous publishing and so listens on loopback only; write a config with namespaces and tokens to listen elsewhere");
+            }
             await using var server = await RegistryServer.StartAsync(options, cancellationToken: cancellationToken).ConfigureAwait(false);
 
             // Tests and scripts read these two lines to find the ports when they configured port 0.
