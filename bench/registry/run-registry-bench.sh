@@ -7,6 +7,7 @@ cd "$(dirname "$0")/../.."
 duration="${1:-20}"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk (scripts/prerequisites.sh)" >&2; exit 1; }
 dotnet build -c Release Fabric.Cli/Fabric.Cli.csproj -nologo -v q >/dev/null
+dotnet build -c Release bench/Registry.GrpcLoad/Registry.GrpcLoad.csproj -nologo -v q >/dev/null
 fabric="dotnet Fabric.Cli/bin/Release/net10.0/fabric.dll"
 work="$(mktemp -d /tmp/fabric-registry-bench.XXXXXX)"
 trap 'kill "$server_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -72,5 +73,6 @@ end
 LUA
 echo "wrk -t2 -c16 -d${duration}s --latency POST /v1/blobs/batch, 100 small symbols per request"
 IDS="$work/ids.txt" wrk -t2 -c16 -d"${duration}s" --latency -s "$work/batch.lua" "${http%/}" | grep -E 'Requests/sec|Latency|99%|requests in'
+dotnet bench/Registry.GrpcLoad/bin/Release/net10.0/Registry.GrpcLoad.dll "$grpc" "$work/ids.txt" "$duration" 16 100
 echo "baseline: the same wrk against GET /v1/nodes (no storage access)"
 wrk -t2 -c64 -d"${duration}s" --latency "${http}v1/nodes" | grep -E 'Requests/sec|Latency|50%|90%|99%'
