@@ -22,6 +22,13 @@ public sealed class GrpcRegistryStore : IBlobStore, IMetadataStore, IDisposable
     private readonly Metadata _headers = [];
     private readonly string _namespace;
 
+    // Recorded symbols whose blobs the server confirmed after recording: the publisher's post-record check of each
+    // is answered from here instead of one round trip per symbol.
+    private readonly HashSet<SymbolId> _confirmed = [];
+
+    // Recorded symbols whose blobs were gone right after recording: not held, whatever the records say.
+    private readonly HashSet<SymbolId> _vanished = [];
+
     public GrpcRegistryStore(Uri address, string? token, string ns)
     {
         _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 256 * 1024 * 1024 });
@@ -38,7 +45,8 @@ public sealed class GrpcRegistryStore : IBlobStore, IMetadataStore, IDisposable
     public Metadata Headers => _headers;
 
     public async Task<bool> ContainsAsync(SymbolId id, CancellationToken cancellationToken = default) =>
-        (await FindMissingAsync([id], cancellationToken).ConfigureAwait(false)).Count == 0;
+        !_vanished.Contains(id)
+        && (_confirmed.Contains(id) || (await FindMissingAsync([id], cancellationToken).ConfigureAwait(false)).Count == 0);
 
     public async Task<bool> PutAsync(SymbolId id, Stream content, long maxLength, CancellationToken cancellationToken = default)
     {
@@ -88,7 +96,12 @@ public sealed class GrpcRegistryStore : IBlobStore, IMetadataStore, IDisposable
                 message.References.AddRange(s.References);
                 return message;
             }));
-            await _client.RecordSymbolsAsync(request, _headers, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var reply = await _client.RecordSymbolsAsync(request, _headers, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var vanished = reply.Vanished.Select(b => new SymbolId(b.Span)).ToHashSet();
+            _confirmed.UnionWith(batch.Select(s => s.Id).Where(id => !vanished.Contains(id)));
+            _confirmed.ExceptWith(vanished);
+            _vanished.ExceptWith(batch.Select(s => s.Id));
+            _vanished.UnionWith(vanished);
         }
     }
 

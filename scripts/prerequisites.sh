@@ -36,6 +36,10 @@ for pkg_jar in libcommons-lang3-java:commons-lang3.jar libcommons-io-java:common
     need_apt+=("${pkg_jar%%:*}")
   fi
 done
+# The registry benchmark (bench/registry/run-registry-bench.sh) loads the server with wrk.
+if ! command -v wrk >/dev/null 2>&1; then
+  need_apt+=(wrk)
+fi
 if ! command -v unzip >/dev/null 2>&1; then
   need_apt+=(unzip)
 fi

@@ -28,5 +28,10 @@ internal static class CommonOptions
             ? uri
             : throw new UserErrorException($"--registry '{text}' must be an http:// or https:// URL, e.g. http://127.0.0.1:7071");
 
+    public static System.Net.IPEndPoint Endpoint(string text, string option) =>
+        System.Net.IPEndPoint.TryParse(text, out var endpoint) && text.Contains(':', StringComparison.Ordinal)
+            ? endpoint
+            : throw new UserErrorException($"{option} '{text}' must be ip:port, e.g. 127.0.0.1:7070");
+
     public static string? TokenOf(string? option) => option ?? Environment.GetEnvironmentVariable("FABRIC_TOKEN");
 }

@@ -114,7 +114,7 @@ public sealed class RegistryGrpcService(
         return result;
     }
 
-    public override async Task<Empty> RecordSymbols(SymbolRecords request, ServerCallContext context)
+    public override async Task<RecordResult> RecordSymbols(SymbolRecords request, ServerCallContext context)
     {
         Require(context, request.Namespace, Role.Publish);
         var records = new List<SymbolRecord>(request.Symbols.Count);
@@ -135,7 +135,19 @@ public sealed class RegistryGrpcService(
         }
 
         await metadata.RecordSymbolsAsync(records, context.CancellationToken).ConfigureAwait(false);
-        return new Empty();
+
+        // A sweep that forgot an older record of one of these may have deleted its blob after our check; sweeps finish
+        // before a record returns, so one look now tells (storage's SymbolUpload rule).
+        var result = new RecordResult();
+        foreach (var record in records)
+        {
+            if (!await blobs.ContainsAsync(record.Id, context.CancellationToken).ConfigureAwait(false))
+            {
+                result.Vanished.Add(ToBytes(record.Id));
+            }
+        }
+
+        return result;
     }
 
     public override async Task GetSymbols(SymbolIds request, IServerStreamWriter<SymbolBlob> responseStream, ServerCallContext context)

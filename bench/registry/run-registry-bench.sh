@@ -7,6 +7,7 @@ cd "$(dirname "$0")/../.."
 duration="${1:-20}"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk (scripts/prerequisites.sh)" >&2; exit 1; }
 dotnet build -c Release Fabric.Cli/Fabric.Cli.csproj -nologo -v q >/dev/null
+dotnet build -c Release bench/Registry.GrpcLoad/Registry.GrpcLoad.csproj -nologo -v q >/dev/null
 fabric="dotnet Fabric.Cli/bin/Release/net10.0/fabric.dll"
 work="$(mktemp -d /tmp/fabric-registry-bench.XXXXXX)"
 trap 'kill "$server_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -55,5 +56,23 @@ end
 LUA
 echo "wrk -t2 -c64 -d${duration}s --latency (rotating over the small symbols)"
 IDS="$work/ids.txt" wrk -t2 -c64 -d"${duration}s" --latency -s "$work/ids.lua" "${http%/}" | grep -E 'Requests/sec|Latency|50%|90%|99%|requests in'
+cat > "$work/batch.lua" <<'LUA'
+local ids = {}
+for line in io.lines(os.getenv("IDS")) do ids[#ids + 1] = line end
+local bodies = {}
+for b = 0, 19 do
+  local part = {}
+  for k = 1, 100 do part[#part + 1] = ids[(b * 100 + k - 1) % #ids + 1] end
+  bodies[#bodies + 1] = table.concat(part, "\n") .. "\n"
+end
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("POST", "/v1/blobs/batch", nil, bodies[(i % #bodies) + 1])
+end
+LUA
+echo "wrk -t2 -c16 -d${duration}s --latency POST /v1/blobs/batch, 100 small symbols per request"
+IDS="$work/ids.txt" wrk -t2 -c16 -d"${duration}s" --latency -s "$work/batch.lua" "${http%/}" | grep -E 'Requests/sec|Latency|99%|requests in'
+dotnet bench/Registry.GrpcLoad/bin/Release/net10.0/Registry.GrpcLoad.dll "$grpc" "$work/ids.txt" "$duration" 16 100
 echo "baseline: the same wrk against GET /v1/nodes (no storage access)"
 wrk -t2 -c64 -d"${duration}s" --latency "${http}v1/nodes" | grep -E 'Requests/sec|Latency|50%|90%|99%'

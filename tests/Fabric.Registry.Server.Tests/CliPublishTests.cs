@@ -47,6 +47,21 @@ public sealed class CliPublishTests
             Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         }
 
+        var closure = (await http.GetStringAsync("/v1/manifests/default/cli/1/closure?class=org/apache/commons/cli/Options")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal($"{options.Symbol}\torg/apache/commons/cli/Options", closure[0]);
+        Assert.Contains(closure, line => line.EndsWith("\torg/apache/commons/cli/Option", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/v1/manifests/default/cli/1/closure?class=com/nope/Missing")).StatusCode);
+
+        var absent = SymbolId.Of([4, 5, 6]);
+        using var batch = await http.PostAsync("/v1/blobs/batch", new StringContent($"{options.Symbol}\n{absent}\n"));
+        var body = await batch.Content.ReadAsByteArrayAsync();
+        Assert.Equal(options.Symbol, new SymbolId(body.AsSpan(0, 32)));
+        Assert.Equal(bytes.Length, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(body.AsSpan(32)));
+        Assert.Equal(bytes, body.AsSpan(36, bytes.Length).ToArray());
+        Assert.Equal(absent, new SymbolId(body.AsSpan(36 + bytes.Length, 32)));
+        Assert.Equal(-1, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(body.AsSpan(68 + bytes.Length)));
+        Assert.Equal(72 + bytes.Length, body.Length);
+
         var again = await FabricProcess.RunAsync(registry.Root, "publish", jar, "--manifest", "default/cli:1", "--key", registry.KeyPath, "--registry", registry.Server.GrpcAddress.ToString());
         Assert.True(again.Exit == 0, again.Out + again.Err);
         Assert.Contains("summary new=0 ", again.Out);
