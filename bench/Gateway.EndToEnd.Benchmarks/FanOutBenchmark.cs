@@ -1,0 +1,161 @@
+using System.Globalization;
+
+namespace JdwpGateway.EndToEnd.Benchmarks;
+
+/// <summary>
+/// Issue 4, items 2 and 3 and the gateway's memory at many nodes: AllThreads and AllClasses latency and an IDE-like attach
+/// through gateways over 1, 2, 4, ... nodes, all gateways running side by side over the same node JVMs and measured
+/// interleaved, with one node attached directly as the baseline.
+/// </summary>
+public sealed class FanOutBenchmark(BenchJava java, IReadOnlyList<int> counts, int rounds, int commandsPerSession, int attachIterations)
+{
+    private const string Direct = "direct";
+    private const int ThreadsPerNode = 8;
+
+    /// <summary>Runs it and appends its sections to <paramref name="report"/>.</summary>
+    public async Task RunAsync(Markdown report)
+    {
+        var max = counts.Max();
+        Console.WriteLine($"fan-out: starting {max} node JVMs");
+        var nodes = await java.StartNodesAsync(max, ThreadsPerNode, BenchJava.SmallNodeOptions).ConfigureAwait(false);
+        var gateways = new List<GatewayProcess>();
+        try
+        {
+            foreach (var k in counts)
+            {
+                gateways.Add(await GatewayProcess.StartAsync([.. nodes.Take(k)]).ConfigureAwait(false));
+            }
+
+            await Task.Delay(2000).ConfigureAwait(false); // Let the nodes' start-up JIT and class loading settle.
+            var nodeResident = nodes.Sum(n => ProcessMemory.Resident(n.Process.Id));
+            var idle = gateways.ToDictionary(g => g.NodeCount, g => ProcessMemory.Resident(g.Process.Id));
+
+            var latency = new SampleTable();
+            var inSession = new Dictionary<string, long>();
+            var sizes = new Dictionary<string, (int Threads, int Classes)>();
+            var targets = new List<(string Name, int Port, GatewayProcess? Gateway)> { (Direct, nodes[0].JdwpPort, null) };
+            targets.AddRange(gateways.Select(g => (Name(g.NodeCount), g.Port, (GatewayProcess?)g)));
+            for (var round = 0; round < rounds; round++)
+            {
+                Console.WriteLine($"fan-out: round {round + 1}/{rounds}");
+                for (var i = 0; i < targets.Count; i++)
+                {
+                    var (name, port, gateway) = targets[(round + i) % targets.Count];
+                    var (threads, classes, resident) = await ProbeSessionAsync(name, port, gateway, latency).ConfigureAwait(false);
+                    sizes[name] = (threads, classes);
+                    inSession[name] = Math.Max(inSession.GetValueOrDefault(name), resident);
+
+                    await Task.Delay(200).ConfigureAwait(false); // Every node's agent takes the next debugger; not measured.
+                }
+            }
+
+            Console.WriteLine($"fan-out: IDE-like attach, {attachIterations} iterations");
+            var attachArguments = new List<string> { "attach", "--target", $"{Direct}={nodes[0].Address}" };
+            foreach (var g in gateways)
+            {
+                attachArguments.AddRange(["--target", $"{Name(g.NodeCount)}=127.0.0.1:{g.Port}"]);
+            }
+
+            attachArguments.AddRange(["--iterations", I(attachIterations), "--warmup", "1"]);
+            var attach = await WorkloadRun.RunAsync(java, attachArguments, TimeSpan.FromMinutes(60)).ConfigureAwait(false);
+            var peak = gateways.ToDictionary(g => g.NodeCount, g => ProcessMemory.PeakResident(g.Process.Id));
+
+            WriteLatency(report, latency, sizes);
+            WriteAttach(report, attach);
+            WriteMemory(report, idle, inSession, peak, nodeResident, max);
+        }
+        finally
+        {
+            foreach (var g in gateways)
+            {
+                await g.DisposeAsync().ConfigureAwait(false);
+            }
+
+            await Task.WhenAll(nodes.Select(n => n.DisposeAsync().AsTask())).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One session: returns what the VM reported and the gateway's resident memory while still attached (0 for direct).</summary>
+    private async Task<(int Threads, int Classes, long Resident)> ProbeSessionAsync(string name, int port, GatewayProcess? gateway, SampleTable latency)
+    {
+        await using var probe = await JdwpProbe.AttachAsync(port).ConfigureAwait(false);
+        var (cold, classes) = await probe.AllClassesAsync().ConfigureAwait(false);
+        latency.Add(name, "AllClasses, first in session", cold.TotalMilliseconds);
+        var threads = 0;
+        for (var i = 0; i < commandsPerSession; i++)
+        {
+            var (t, n) = await probe.AllThreadsAsync().ConfigureAwait(false);
+            latency.Add(name, "AllThreads", t.TotalMilliseconds);
+            threads = n;
+            var (c, _) = await probe.AllClassesAsync().ConfigureAwait(false);
+            latency.Add(name, "AllClasses, repeated", c.TotalMilliseconds);
+        }
+
+        return (threads, classes, gateway is null ? 0 : ProcessMemory.Resident(gateway.Process.Id));
+    }
+
+    private void WriteLatency(Markdown report, SampleTable latency, Dictionary<string, (int Threads, int Classes)> sizes)
+    {
+        report.Heading("2. Fan-out: AllThreads and AllClasses against node count");
+        report.Paragraph(
+            $"A bare JDWP client (handshake, IDSizes, then one command at a time, each timed from send to reply) opens {rounds} sessions per target, " +
+            $"the targets in rotating order; each session sends AllClasses once (the gateway's first AllClasses of a session surfaces every class: " +
+            $"it reads each class's constant pool on every node to identify it), then AllThreads and AllClasses {commandsPerSession} times each. " +
+            $"Every node runs {ThreadsPerNode} idle threads, a sleeping \"hot\" thread and the JVM's own. Medians in milliseconds; \"× 1 node\" is " +
+            "the ratio of medians to the gateway over one node.");
+        var one = Name(counts.Min());
+        var rows = new List<IReadOnlyList<string>>();
+        foreach (var name in new[] { Direct }.Concat(counts.Select(Name)))
+        {
+            var threads = latency[name, "AllThreads"].Median;
+            var repeated = latency[name, "AllClasses, repeated"].Median;
+            var first = latency[name, "AllClasses, first in session"].Median;
+            rows.Add([name, I(sizes[name].Threads), I(sizes[name].Classes),
+                Markdown.Ms(threads), Markdown.Ratio(threads / latency[one, "AllThreads"].Median),
+                Markdown.Ms(repeated), Markdown.Ratio(repeated / latency[one, "AllClasses, repeated"].Median),
+                Markdown.Ms(first), Markdown.Ratio(first / latency[one, "AllClasses, first in session"].Median)]);
+        }
+
+        report.Table(["Target", "Threads", "Classes", "AllThreads", "× 1 node", "AllClasses", "× 1 node", "AllClasses, first in session", "× 1 node"], rows);
+        var most = Name(counts.Max());
+        var ratio = latency[most, "AllThreads"].Median / latency[one, "AllThreads"].Median;
+        report.Paragraph($"Target AllThreads at {counts.Max()} nodes ≤ 3× one node: **{Markdown.Ratio(ratio)}, {(ratio <= 3 ? "met" : "missed")}**.");
+    }
+
+    private void WriteAttach(Markdown report, SampleTable attach)
+    {
+        report.Heading("3. IDE-like attach against node count");
+        report.Paragraph(
+            $"The JDI workload's attach mode, {attachIterations} iterations after one warm-up, targets interleaved: attach (handshake, IDSizes, " +
+            "Version, capabilities); ThreadStart, ThreadDeath, uncaught-exception and three ClassPrepare requests; AllClasses; the top-level thread " +
+            "groups and AllThreads with each thread's name and status (what IntelliJ's and jdb's attach do). Medians in milliseconds.");
+        var rows = new List<IReadOnlyList<string>>();
+        var one = attach[Name(counts.Min()), "total"].Median;
+        foreach (var name in new[] { Direct }.Concat(counts.Select(Name)))
+        {
+            var row = new List<string> { name };
+            row.AddRange(attach.Phases.Select(p => Markdown.Ms(attach[name, p].Median)));
+            row.Add(Markdown.Ratio(attach[name, "total"].Median / one));
+            rows.Add(row);
+        }
+
+        report.Table([.. new[] { "Target" }.Concat(attach.Phases).Append("total × 1 node")], rows);
+    }
+
+    private static void WriteMemory(Markdown report, Dictionary<int, long> idle, Dictionary<string, long> inSession, Dictionary<int, long> peak, long nodeResident, int max)
+    {
+        report.Heading("4b. Gateway resident memory against node count");
+        report.Paragraph(
+            "Resident set (VmRSS from /proc) of each `jdwp-gateway serve` process: idle after start, the largest reading taken at the end of a " +
+            "probe session (AllClasses surfaced, still attached), and the peak (VmHWM) over the whole run, which includes the attach iterations.");
+        var rows = idle.Keys.Order().Select(k => (IReadOnlyList<string>)[I(k), Markdown.MiB(idle[k]), Markdown.MiB(inSession.GetValueOrDefault(Name(k))), Markdown.MiB(peak[k])]);
+        report.Table(["Nodes", "Idle", "In session", "Peak"], rows);
+        report.Paragraph(
+            $"Target gateway resident memory at {max} nodes ≤ 250 MB: **{Markdown.MiB(peak[max])} peak, {(peak[max] <= 250L * 1000 * 1000 ? "met" : "missed")}**. " +
+            $"The {max} node JVMs together held {Markdown.MiB(nodeResident)} resident after start-up ({Markdown.MiB(nodeResident / max)} each).");
+    }
+
+    private static string Name(int nodes) => $"gateway-{nodes}";
+
+    private static string I(int value) => value.ToString(CultureInfo.InvariantCulture);
+}
