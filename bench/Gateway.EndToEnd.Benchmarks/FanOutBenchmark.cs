@@ -10,6 +10,9 @@ namespace JdwpGateway.EndToEnd.Benchmarks;
 public sealed class FanOutBenchmark(BenchJava java, IReadOnlyList<int> counts, int rounds, int commandsPerSession, int attachIterations)
 {
     private const string Direct = "direct";
+    private const string AllThreads = "AllThreads";
+    private const string AllClasses = "AllClasses";
+    private const string FirstAllClasses = "AllClasses, first in session";
     private const int ThreadsPerNode = 8;
 
     /// <summary>Runs it and appends its sections to <paramref name="report"/>.</summary>
@@ -33,15 +36,22 @@ public sealed class FanOutBenchmark(BenchJava java, IReadOnlyList<int> counts, i
             var latency = new SampleTable();
             var inSession = new Dictionary<string, long>();
             var sizes = new Dictionary<string, (int Threads, int Classes)>();
-            var targets = new List<(string Name, int Port, GatewayProcess? Gateway)> { (Direct, nodes[0].JdwpPort, null) };
-            targets.AddRange(gateways.Select(g => (Name(g.NodeCount), g.Port, (GatewayProcess?)g)));
+            // Per node count: the gateway, and the same nodes attached directly and asked in parallel: the floor that waking k
+            // JVMs on this machine sets, with no gateway in between.
+            var targets = new List<(string Name, int[] Ports, GatewayProcess? Gateway)>();
+            foreach (var g in gateways)
+            {
+                targets.Add((Name(g.NodeCount), [g.Port], g));
+                targets.Add((Parallel(g.NodeCount), [.. nodes.Take(g.NodeCount).Select(n => n.JdwpPort)], null));
+            }
+
             for (var round = 0; round < rounds; round++)
             {
                 Console.WriteLine($"fan-out: round {round + 1}/{rounds}");
                 for (var i = 0; i < targets.Count; i++)
                 {
-                    var (name, port, gateway) = targets[(round + i) % targets.Count];
-                    var (threads, classes, resident) = await ProbeSessionAsync(name, port, gateway, latency).ConfigureAwait(false);
+                    var (name, ports, gateway) = targets[(round + i) % targets.Count];
+                    var (threads, classes, resident) = await ProbeSessionAsync(name, ports, gateway, latency).ConfigureAwait(false);
                     sizes[name] = (threads, classes);
                     inSession[name] = Math.Max(inSession.GetValueOrDefault(name), resident);
 
@@ -75,51 +85,84 @@ public sealed class FanOutBenchmark(BenchJava java, IReadOnlyList<int> counts, i
         }
     }
 
-    /// <summary>One session: returns what the VM reported and the gateway's resident memory while still attached (0 for direct).</summary>
-    private async Task<(int Threads, int Classes, long Resident)> ProbeSessionAsync(string name, int port, GatewayProcess? gateway, SampleTable latency)
+    /// <summary>
+    /// One session on every port at once: each command goes to all of them together and is timed until the last reply.
+    /// Returns the summed counts and the gateway's resident memory while still attached (0 without a gateway).
+    /// </summary>
+    private async Task<(int Threads, int Classes, long Resident)> ProbeSessionAsync(string name, int[] ports, GatewayProcess? gateway, SampleTable latency)
     {
-        await using var probe = await JdwpProbe.AttachAsync(port).ConfigureAwait(false);
-        var (cold, classes) = await probe.AllClassesAsync().ConfigureAwait(false);
-        latency.Add(name, "AllClasses, first in session", cold.TotalMilliseconds);
-        var threads = 0;
-        for (var i = 0; i < commandsPerSession; i++)
+        var probes = await Task.WhenAll(ports.Select(JdwpProbe.AttachAsync)).ConfigureAwait(false);
+        try
         {
-            var (t, n) = await probe.AllThreadsAsync().ConfigureAwait(false);
-            latency.Add(name, "AllThreads", t.TotalMilliseconds);
-            threads = n;
-            var (c, _) = await probe.AllClassesAsync().ConfigureAwait(false);
-            latency.Add(name, "AllClasses, repeated", c.TotalMilliseconds);
-        }
+            var (cold, classes) = await TimeAllAsync(probes, p => p.AllClassesAsync()).ConfigureAwait(false);
+            latency.Add(name, FirstAllClasses, cold);
+            var threads = 0;
+            for (var i = 0; i < commandsPerSession; i++)
+            {
+                (var t, threads) = await TimeAllAsync(probes, p => p.AllThreadsAsync()).ConfigureAwait(false);
+                latency.Add(name, AllThreads, t);
+                var (c, _) = await TimeAllAsync(probes, p => p.AllClassesAsync()).ConfigureAwait(false);
+                latency.Add(name, AllClasses, c);
+            }
 
-        return (threads, classes, gateway is null ? 0 : ProcessMemory.Resident(gateway.Process.Id));
+            return (threads, classes, gateway is null ? 0 : ProcessMemory.Resident(gateway.Process.Id));
+        }
+        finally
+        {
+            await Task.WhenAll(probes.Select(p => p.DisposeAsync().AsTask())).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<(double Ms, int Count)> TimeAllAsync(JdwpProbe[] probes, Func<JdwpProbe, Task<(TimeSpan Latency, int Count)>> command)
+    {
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
+        var results = await Task.WhenAll(probes.Select(command)).ConfigureAwait(false);
+        return (System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds, results.Sum(r => r.Count));
     }
 
     private void WriteLatency(Markdown report, SampleTable latency, Dictionary<string, (int Threads, int Classes)> sizes)
     {
         report.Heading("2. Fan-out: AllThreads and AllClasses against node count");
         report.Paragraph(
-            $"A bare JDWP client (handshake, IDSizes, then one command at a time, each timed from send to reply) opens {rounds} sessions per target, " +
-            $"the targets in rotating order; each session sends AllClasses once (the gateway's first AllClasses of a session surfaces every class: " +
-            $"it reads each class's constant pool on every node to identify it), then AllThreads and AllClasses {commandsPerSession} times each. " +
-            $"Every node runs {ThreadsPerNode} idle threads, a sleeping \"hot\" thread and the JVM's own. Medians in milliseconds; \"× 1 node\" is " +
-            "the ratio of medians to the gateway over one node.");
-        var one = Name(counts.Min());
-        var rows = new List<IReadOnlyList<string>>();
-        foreach (var name in new[] { Direct }.Concat(counts.Select(Name)))
+            $"A bare JDWP client (handshake, IDSizes, then one command at a time, timed from send to reply) opens {rounds} sessions per target, " +
+            $"the targets in rotating order. Targets: the gateway over k nodes, and the same k nodes attached directly, one connection each, " +
+            $"each command sent to all k at once and timed until the last reply (\"k direct, parallel\": what waking k JVMs costs on this " +
+            $"machine with no gateway in between). Each session sends AllClasses once (the gateway's first AllClasses of a session surfaces " +
+            $"every class: it reads each class's constant pool on every node to identify it), then AllThreads and AllClasses " +
+            $"{commandsPerSession} times each. Every node runs {ThreadsPerNode} idle threads, a sleeping \"hot\" thread and the JVM's own. " +
+            "Medians in milliseconds; \"× 1 node\" is the ratio of medians to the same column at one node.");
+        foreach (var (command, label) in new[] { (AllThreads, "Threads"), (AllClasses, "Classes") })
         {
-            var threads = latency[name, "AllThreads"].Median;
-            var repeated = latency[name, "AllClasses, repeated"].Median;
-            var first = latency[name, "AllClasses, first in session"].Median;
-            rows.Add([name, I(sizes[name].Threads), I(sizes[name].Classes),
-                Markdown.Ms(threads), Markdown.Ratio(threads / latency[one, "AllThreads"].Median),
-                Markdown.Ms(repeated), Markdown.Ratio(repeated / latency[one, "AllClasses, repeated"].Median),
-                Markdown.Ms(first), Markdown.Ratio(first / latency[one, "AllClasses, first in session"].Median)]);
+            var one = counts.Min();
+            var rows = counts.Select(k =>
+            {
+                var g = latency[Name(k), command].Median;
+                var p = latency[Parallel(k), command].Median;
+                return (IReadOnlyList<string>)[I(k), I(command == AllThreads ? sizes[Name(k)].Threads : sizes[Name(k)].Classes),
+                    Markdown.Ms(g), Markdown.Ratio(g / latency[Name(one), command].Median),
+                    Markdown.Ms(p), Markdown.Ratio(p / latency[Parallel(one), command].Median), Markdown.Ratio(g / p)];
+            });
+            report.Paragraph(command == AllClasses
+                ? $"**{command}** (the gateway lists a class once however many nodes loaded it, so its count grows slower than the sum of the nodes'):"
+                : $"**{command}**:");
+            report.Table(["Nodes", label + " (gateway)", "Gateway", "× 1 node", "k direct, parallel", "× 1 node", "Gateway / direct"], rows);
         }
 
-        report.Table(["Target", "Threads", "Classes", "AllThreads", "× 1 node", "AllClasses", "× 1 node", "AllClasses, first in session", "× 1 node"], rows);
-        var most = Name(counts.Max());
-        var ratio = latency[most, "AllThreads"].Median / latency[one, "AllThreads"].Median;
-        report.Paragraph($"Target AllThreads at {counts.Max()} nodes ≤ 3× one node: **{Markdown.Ratio(ratio)}, {(ratio <= 3 ? "met" : "missed")}**.");
+        var firstRows = counts.Select(k =>
+        {
+            var g = latency[Name(k), FirstAllClasses].Median;
+            return (IReadOnlyList<string>)[I(k), Markdown.Ms(g), Markdown.Ratio(g / latency[Name(counts.Min()), FirstAllClasses].Median),
+                Markdown.Ms(latency[Parallel(k), FirstAllClasses].Median)];
+        });
+        report.Paragraph($"**{FirstAllClasses}** (the gateway surfaces every class of every node):");
+        report.Table(["Nodes", "Gateway", "× 1 node", "k direct, parallel"], firstRows);
+
+        var most = counts.Max();
+        var ratio = latency[Name(most), AllThreads].Median / latency[Name(counts.Min()), AllThreads].Median;
+        var floor = latency[Parallel(most), AllThreads].Median / latency[Parallel(counts.Min()), AllThreads].Median;
+        report.Paragraph(
+            $"Target AllThreads at {most} nodes ≤ 3× one node: **{Markdown.Ratio(ratio)}, {(ratio <= 3 ? "met" : "missed")}** " +
+            $"(asking the {most} nodes directly in parallel: {Markdown.Ratio(floor)} one node).");
     }
 
     private void WriteAttach(Markdown report, SampleTable attach)
@@ -156,6 +199,8 @@ public sealed class FanOutBenchmark(BenchJava java, IReadOnlyList<int> counts, i
     }
 
     private static string Name(int nodes) => $"gateway-{nodes}";
+
+    private static string Parallel(int nodes) => $"direct-{nodes}";
 
     private static string I(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -62,6 +62,8 @@ public sealed class IdMemoryBenchmark(BenchJava java, IReadOnlyList<int> steps)
             throw new InvalidOperationException($"The workload failed (exit code {exit}). Output:\n{workload.RecentOutput}");
         }
 
+        var allocation = await MeasureAllocationAsync(node, server).ConfigureAwait(false);
+
         // The first step (attach, class lookups, the first large reply) sizes buffers once; fit over the later ones.
         var fitted = points.Skip(1).ToList();
         var slope = Slope(fitted.Select(p => (double)p.Ids).ToList(), fitted.Select(p => (double)p.Heap).ToList());
@@ -78,6 +80,49 @@ public sealed class IdMemoryBenchmark(BenchJava java, IReadOnlyList<int> steps)
         report.Paragraph(
             $"Least-squares slope over the steps after the first: **{Markdown.Int(slope)} bytes per live virtual ID; target ≤ 100: " +
             $"{(slope <= 100 ? "met" : "missed")}**.");
+
+        report.Heading("4c. Bytes allocated per command");
+        report.Paragraph(
+            "Through the same in-process gateway over the same node, after the touch session: a bare JDWP client's session surfaces every " +
+            "class once, then sends AllClasses 50 times and AllThreads 50 times; the process's allocated bytes (GC.GetTotalAllocatedBytes(precise)) " +
+            "are divided by 50. The same client attached directly to the node gives the client's own share.");
+        report.Table(
+            ["Command", "Through the gateway", "Direct (client only)", "Gateway's share"],
+            new[] { "AllClasses", "AllThreads" }.Select(c => (IReadOnlyList<string>)[c, Markdown.Int(allocation[("gateway", c)]) + " B",
+                Markdown.Int(allocation[("direct", c)]) + " B", Markdown.Int(allocation[("gateway", c)] - allocation[("direct", c)]) + " B"]));
+    }
+
+    /// <summary>
+    /// Bytes allocated in this process per command, through the in-process gateway and directly to the node: the direct
+    /// figure is the probe's own share (reply buffers), so the difference is the gateway's. Counted exactly
+    /// (GC.GetTotalAllocatedBytes(precise: true)), so unlike times it does not depend on the machine's load.
+    /// </summary>
+    private static async Task<Dictionary<(string Target, string Command), double>> MeasureAllocationAsync(BenchNode node, GatewayServer server)
+    {
+        const int Repetitions = 50;
+        var result = new Dictionary<(string, string), double>();
+        await Task.Delay(500).ConfigureAwait(false); // The touch session's detach releases the node.
+        foreach (var (target, port) in new[] { ("gateway", server.LocalEndPoint.Port), ("direct", node.JdwpPort), ("gateway", server.LocalEndPoint.Port) })
+        {
+            await using var probe = await JdwpProbe.AttachAsync(port).ConfigureAwait(false);
+            await probe.AllClassesAsync().ConfigureAwait(false); // Surfaces every class (gateway) and warms up both sides.
+            await probe.AllThreadsAsync().ConfigureAwait(false);
+            foreach (var (command, run) in new (string, Func<Task>)[] { ("AllClasses", () => probe.AllClassesAsync()), ("AllThreads", () => probe.AllThreadsAsync()) })
+            {
+                var before = GC.GetTotalAllocatedBytes(precise: true);
+                for (var i = 0; i < Repetitions; i++)
+                {
+                    await run().ConfigureAwait(false);
+                }
+
+                // The first gateway session only warms up (tiered JIT, pools); the second one's figures are kept.
+                result[(target, command)] = (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)Repetitions;
+            }
+
+            await Task.Delay(500).ConfigureAwait(false);
+        }
+
+        return result;
     }
 
     private static long WeighHeap()

@@ -4,7 +4,7 @@ using JdwpGateway.EndToEnd.Benchmarks;
 // End-to-end benchmarks of the gateway against real JVMs (issue 4). See docs/benchmarks.md; run with
 // bench/run-e2e-benchmarks.sh, which builds this in Release and installs socat.
 //
-//   Gateway.EndToEnd.Benchmarks [--quick] [--only overhead|fanout|memory] [--out DIR]
+//   Gateway.EndToEnd.Benchmarks [--quick] [--only overhead|fanout|memory] [--counts 1,2,4,8,16,32] [--out DIR]
 var quick = args.Contains("--quick");
 var only = Option("--only");
 var outDir = Option("--out") ?? Path.Combine("artifacts", "e2e-benchmarks", DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture));
@@ -21,7 +21,9 @@ if (only is null or "overhead")
 
 if (only is null or "fanout")
 {
-    int[] counts = quick ? [1, 2, 4] : [1, 2, 4, 8, 16, 32];
+    int[] counts = Option("--counts") is { } list
+        ? [.. list.Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture))]
+        : quick ? [1, 2, 4] : [1, 2, 4, 8, 16, 32];
     await new FanOutBenchmark(java, counts, rounds: quick ? 2 : 12, commandsPerSession: quick ? 3 : 10, attachIterations: quick ? 2 : 10).RunAsync(report);
 }
 
