@@ -70,7 +70,7 @@ public sealed class IdMemoryBenchmark(BenchJava java, IReadOnlyList<int> steps)
         report.Heading("4a. Gateway memory per live virtual ID");
         report.Paragraph(
             "The gateway runs inside the benchmark process (the same `GatewayServer` the executable hosts); the JDI workload attaches through it " +
-            "and reads `BenchNode.pool` (an `Object[]`) in chunks of 50,000 elements, holding every reference. After each step the benchmark forces " +
+            "and reads `BenchNode.pool` (an `Object[]`) step by step (at most 50,000 elements per ArrayReference.GetValues), holding every reference. After each step the benchmark forces " +
             "full compacting collections and reads `GC.GetTotalMemory(true)`, and reads the session's object-ID count " +
             "(`Vm.Objects.Count`). Nothing else in the process allocates between steps (it waits for the workload's line).");
         report.Table(

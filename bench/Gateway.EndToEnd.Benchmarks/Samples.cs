@@ -11,6 +11,9 @@ public sealed class Samples
     /// <summary>Adds a measurement.</summary>
     public void Add(double value) => _values.Add(value);
 
+    /// <summary>The arithmetic mean.</summary>
+    public double Mean => _values.Count == 0 ? double.NaN : _values.Average();
+
     /// <summary>The median (mean of the middle two for an even count).</summary>
     public double Median => Quantile(0.5);
 
