@@ -8,6 +8,7 @@
 # Results land in artifacts/benchmarks/<UTC timestamp>/ (git-ignored): results/*-report-github.md is the table that
 # docs/benchmarks.md quotes, machine.txt the machine it ran on. Read the Ratio column, not absolute times: they are
 # measured against the CopyBody baseline of the same run.
+# End-to-end benchmarks with real JVMs (direct vs socat relay vs gateway, 1-32 nodes, memory): bench/run-e2e-benchmarks.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

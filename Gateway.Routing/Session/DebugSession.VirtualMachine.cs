@@ -156,42 +156,67 @@ public sealed partial class DebugSession
     {
         var command = withGeneric ? (byte)20 : (byte)3;
         var replies = await FanOutAsync(1, command, _ => []).ConfigureAwait(false);
-        var seen = new HashSet<ulong>();
-        var writer = new JdwpWriter(64 * 1024);
+
+        // Sized from the largest node's reply: the merged list holds at least its classes (nodes mostly load the same
+        // ones, so it is rarely much longer), and with 8-byte IDs, as HotSpot's are, its entries keep their length.
+        var ok = replies.Where(r => r.Reply.ErrorCode == 0 && r.Reply.Body.Length >= 4).ToList();
+        var seen = new HashSet<ulong>(ok.Count == 0 ? 0 : ok.Max(r => ClaimedCount(r.Reply.Body)));
+        var writer = new JdwpWriter((ok.Count == 0 ? 0 : ok.Max(r => r.Reply.Body.Length)) + 4);
         var countAt = writer.Length;
         writer.Int(0);
         var total = 0;
         foreach (var (node, reply) in replies.Where(r => r.Reply.ErrorCode == 0))
         {
-            var entries = new List<(byte Tag, ulong Id, byte[] Signature, byte[]? Generic, int Status)>();
-            var reader = new JdwpReader(reply.Body);
+            // After the session's first AllClasses every type is surfaced already: resolve those without a task, a
+            // decoded signature or a copied one each, and copy each entry's strings straight from the node's reply.
+            var body = reply.Body;
+            var reader = new JdwpReader(body);
             var count = reader.ReadCount(1);
+            var entries = new ListedClass[count];
+            var symbols = new Symbol?[count];
+            List<(int Index, Task<Symbol> Surfacing)>? unknown = null;
             for (var i = 0; i < count; i++)
             {
                 var tag = reader.ReadByte();
                 var id = reader.ReadId(node.Sizes.ReferenceTypeId);
-                var sig = reader.ReadStringBytes().ToArray();
-                var generic = withGeneric ? reader.ReadStringBytes().ToArray() : null;
-                entries.Add((tag, id, sig, generic, reader.ReadInt32()));
+                var stringsStart = reader.Position;
+                var signature = reader.ReadStringBytes();
+                if (withGeneric)
+                {
+                    reader.ReadStringBytes();
+                }
+
+                entries[i] = new ListedClass(tag, stringsStart, reader.Position, reader.ReadInt32());
+                if (Vm.Symbols.TryGetByNodeType(node.Index, id, out var known))
+                {
+                    symbols[i] = known;
+                }
+                else
+                {
+                    (unknown ??= []).Add((i, Vm.Symbols.SurfaceAsync(node, id, tag, System.Text.Encoding.UTF8.GetString(signature))));
+                }
             }
 
-            var symbols = await Task.WhenAll(entries.Select(e => Vm.Symbols.SurfaceAsync(node, e.Id, e.Tag, System.Text.Encoding.UTF8.GetString(e.Signature)))).ConfigureAwait(false);
-            for (var i = 0; i < symbols.Length; i++)
+            if (unknown is not null)
             {
-                if (!seen.Add(symbols[i].VirtualId))
+                await Task.WhenAll(unknown.Select(u => u.Surfacing)).ConfigureAwait(false);
+                foreach (var (index, surfacing) in unknown)
+                {
+                    symbols[index] = await surfacing.ConfigureAwait(false);
+                }
+            }
+
+            for (var i = 0; i < count; i++)
+            {
+                var symbol = symbols[i]!;
+                if (!seen.Add(symbol.VirtualId))
                 {
                     continue;
                 }
 
                 var e = entries[i];
-                Vm.MarkShown(symbols[i].VirtualId);
-                writer.Byte(e.Tag).Id(symbols[i].VirtualId, 8).StringBytes(e.Signature);
-                if (e.Generic is not null)
-                {
-                    writer.StringBytes(e.Generic);
-                }
-
-                writer.Int(e.Status);
+                Vm.MarkShown(symbol.VirtualId);
+                writer.Byte(e.Tag).Id(symbol.VirtualId, 8).Bytes(body.AsSpan(e.StringsStart, e.StringsEnd - e.StringsStart)).Int(e.Status);
                 total++;
             }
         }
@@ -384,4 +409,11 @@ public sealed partial class DebugSession
         var results = await Task.WhenAll(tasks).ConfigureAwait(false);
         return [.. results.Where(r => r.Item2 is not null).Select(r => (r.node, r.Item2!))];
     }
+
+    /// <summary>A reply's leading count, bounded by what its length can hold (an entry takes at least 10 bytes), so a bad count sizes nothing huge.</summary>
+    private static int ClaimedCount(byte[] body) =>
+        Math.Clamp(System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(body), 0, body.Length / 10);
+
+    /// <summary>One entry of a node's AllClasses reply: its signature (and generic signature) are bytes [StringsStart, StringsEnd) of the reply.</summary>
+    private readonly record struct ListedClass(byte Tag, int StringsStart, int StringsEnd, int Status);
 }
