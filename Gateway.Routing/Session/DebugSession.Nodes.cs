@@ -101,11 +101,21 @@ public sealed partial class DebugSession
         }
 
         // To the debugger the node's threads are new: announce them before any of their events can arrive (jdb,
-        // for one, cannot handle an event on a thread it never heard of).
-        await AnnounceThreadsAsync(node).ConfigureAwait(false);
-        foreach (var request in Vm.Requests.All.ToList())
+        // for one, cannot handle an event on a thread it never heard of). The node is held suspended from its thread
+        // list until its requests are set: a thread starting in between would be in neither the list nor an event.
+        await node.SendAsync(1, 8, []).ConfigureAwait(false);
+        try
         {
-            await ApplyRequestAsync(request, node).ConfigureAwait(false);
+            await AnnounceThreadsAsync(node).ConfigureAwait(false);
+            foreach (var request in Vm.Requests.All.ToList())
+            {
+                await ApplyRequestAsync(request, node).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            // Only the hold is undone: suspensions of the virtual VM since the node came up reached it like any node.
+            await node.SendAsync(1, 9, []).ConfigureAwait(false);
         }
     }
 
