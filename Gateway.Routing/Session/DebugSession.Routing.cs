@@ -54,7 +54,7 @@ public sealed partial class DebugSession
         }
 
         if (route.Node is null && IsMemberList(spec) && route.Symbols.FirstOrDefault() is { Fingerprint: SymbolTable.BootstrapIdentity } shared
-            && shared.NodeTypeIds.Count > 1)
+            && Vm.UpNodes.Count > 1)
         {
             return await MemberUnionAsync(packet, spec, shared).ConfigureAwait(false);
         }
@@ -128,7 +128,9 @@ public sealed partial class DebugSession
         var entries = new JdwpWriter();
         var count = 0;
         Reply? first = null;
-        foreach (var node in CandidatesFor(symbol).Where(n => symbol.NodeTypeIds.ContainsKey(n.Index)))
+        // Every node, not only those the class was seen on yet: the debugger caches the list, and a frame on a node
+        // surfaced later must still name a method in it.
+        foreach (var node in CandidatesFor(symbol))
         {
             var (mapper, body) = await ToNodeAsync(node, spec.Out, packet.Body).ConfigureAwait(false);
             if (mapper.Error is not null)

@@ -1,6 +1,7 @@
 using JdwpGateway.Demo;
 using JdwpGateway.EndToEnd.Tests.BadInput;
 using JdwpGateway.EndToEnd.Tests.Gateway;
+using JdwpGateway.EndToEnd.Tests.Support;
 using JdwpGateway.Protocol.Encoding;
 using JdwpGateway.Routing.Config;
 using JdwpGateway.Routing.Nodes;
@@ -91,6 +92,36 @@ public sealed class MixedJdkTests(MixedJdkClusterFixture fixture) : IClassFixtur
             // JDI enables features by the version: the virtual VM must present the oldest node's.
             var identity = run.Checks.Single(c => c.Name == "vm identity");
             Assert.Contains("version=17.", identity.Detail, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Jdb_stops_on_JDK_17_and_25_nodes_and_evaluates_with_JDK_classes_there()
+    {
+        await Gw.WaitForNoSessionAsync();
+        var line = SourceMarkers.Line("OrderService.java", SourceMarkers.ProcessEntry);
+        await using var jdb = await Gw.AttachJdbAsync();
+        try
+        {
+            await jdb.ExpectAsync($"stop at fabric.demo.OrderService:{line}", "Set breakpoint", TimeSpan.FromSeconds(45));
+            var seen = new HashSet<string>();
+            for (var hit = 0; hit < 18 && seen.Count < 3; hit++)
+            {
+                var m = await jdb.WaitForAsync($@"(?:Breakpoint hit: [^""]{{0,200}})?""thread=\[(node-[abc])\] worker"", fabric\.demo\.OrderService\.process\(\), line={line}", TimeSpan.FromSeconds(45));
+                var node = m.Groups[1].Value;
+                seen.Add(node);
+
+                // A JDK class's static method and a string literal, on a JDK 25 and on a JDK 17 node.
+                await jdb.ExpectAsync("print java.lang.String.valueOf(42)", @"java\.lang\.String\.valueOf\(42\) = ""42""", TimeSpan.FromSeconds(45));
+                await jdb.ExpectAsync("print fabric.demo.OrderService.tag(\"x\")", $@"= ""x@{node}""", TimeSpan.FromSeconds(45));
+                await jdb.ExpectAsync("cont", "> ", TimeSpan.FromSeconds(45));
+            }
+
+            Assert.True(seen.SetEquals(["node-a", "node-b", "node-c"]), $"hits only from {string.Join(",", seen)}");
+        }
+        catch (Exception e) when (e is TimeoutException or Xunit.Sdk.XunitException)
+        {
+            throw new Xunit.Sdk.XunitException(jdb.Describe(e.Message) + "\n--- gateway log ---\n" + Gw.Log.Tail() + "\n--- nodes ---\n" + Gw.DescribeNodes());
         }
     }
 
