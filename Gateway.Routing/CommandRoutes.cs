@@ -39,6 +39,7 @@ public static class CommandRoutes
 {
     private const string ByIds = "to the node of the object, thread or frame IDs it carries";
     private const string TypeOnly = "names only types: to a node that has loaded the symbol, the context node first";
+    private const string MemberUnion = "; of a bootstrap class (one type across JDKs) the union of the members of every node that has it";
     private const string PerNodeState = "reads per-node state of a shared type: the context node if it has loaded the symbol, else another node that has";
 
     private static readonly Dictionary<(byte, byte), CommandRoute> Special = new()
@@ -66,6 +67,10 @@ public static class CommandRoutes
         [(1, 21)] = new(RouteKind.FanOutMerge, "the sum over the nodes that have loaded each symbol"),
         [(1, 22)] = new(RouteKind.FanOutMerge, "every node's modules, concatenated"),
         [(2, 2)] = new(RouteKind.ById, PerNodeState),
+        [(2, 4)] = new(RouteKind.ById, TypeOnly + MemberUnion),
+        [(2, 5)] = new(RouteKind.ById, TypeOnly + MemberUnion),
+        [(2, 14)] = new(RouteKind.ById, TypeOnly + MemberUnion),
+        [(2, 15)] = new(RouteKind.ById, TypeOnly + MemberUnion),
         [(2, 6)] = new(RouteKind.ById, PerNodeState + " (static field values)"),
         [(2, 9)] = new(RouteKind.ById, PerNodeState),
         [(2, 11)] = new(RouteKind.ById, PerNodeState),

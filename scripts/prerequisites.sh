@@ -44,9 +44,27 @@ if ! command -v unzip >/dev/null 2>&1; then
   need_apt+=(unzip)
 fi
 
+# Temurin 25 runs one node of the mixed-JDK tests (JDK 17 and 25 nodes in one virtual VM); Adoptium's apt repository
+# installs it at /usr/lib/jvm/temurin-25-jdk-amd64, where the tests look for it.
+need_temurin=
+if [ ! -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ]; then
+  need_temurin=1
+fi
+
+if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+if [ -n "$need_temurin" ]; then
+  echo "prerequisites: installing temurin-25-jdk from Adoptium's apt repository"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wget gpg ca-certificates
+  $SUDO install -d -m 0755 /etc/apt/keyrings
+  wget -qO - https://packages.adoptium.net/artifactory/api/gpg/key/public | gpg --dearmor | $SUDO tee /etc/apt/keyrings/adoptium.gpg >/dev/null
+  echo "deb [signed-by=/etc/apt/keyrings/adoptium.gpg] https://packages.adoptium.net/artifactory/deb $(. /etc/os-release && echo "$VERSION_CODENAME") main" \
+    | $SUDO tee /etc/apt/sources.list.d/adoptium.list >/dev/null
+  need_apt+=(temurin-25-jdk)
+fi
+
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "prerequisites: installing ${need_apt[*]}"
-  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}"
 fi

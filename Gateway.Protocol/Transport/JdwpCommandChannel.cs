@@ -43,7 +43,7 @@ public sealed class JdwpCommandChannel : IAsyncDisposable
         _pending[id] = reply;
         if (_closedBecause is not null)
         {
-            _pending.TryRemove(id, out _);
+            Abandon(id, reply);
             throw Closed();
         }
 
@@ -53,7 +53,7 @@ public sealed class JdwpCommandChannel : IAsyncDisposable
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or System.Net.Sockets.SocketException or InvalidOperationException)
         {
-            _pending.TryRemove(id, out _);
+            Abandon(id, reply);
             throw new IOException($"{Name}: could not send {commandSet}/{command}: {ex.Message}", ex);
         }
 
@@ -73,6 +73,19 @@ public sealed class JdwpCommandChannel : IAsyncDisposable
     /// <summary>Answers a command the VM sent (vendor command sets carry commands in both directions).</summary>
     public async Task SendReplyAsync(int id, short errorCode, byte[] body, CancellationToken cancellationToken = default) =>
         await _connection.SendAsync(JdwpPacket.NewReply(id, errorCode, body), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Forgets a command that was never sent. The connection may close (failing every pending reply) between its
+    /// registration and here: a failed reply nobody awaits would surface as an unobserved task exception.
+    /// </summary>
+    private void Abandon(int id, TaskCompletionSource<JdwpPacket> reply)
+    {
+        _pending.TryRemove(id, out _);
+        if (!reply.TrySetCanceled())
+        {
+            _ = reply.Task.Exception;
+        }
+    }
 
     /// <summary>Stops reading and closes the connection; pending commands fail.</summary>
     public async ValueTask DisposeAsync()

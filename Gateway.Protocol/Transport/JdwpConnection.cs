@@ -179,7 +179,15 @@ public sealed class JdwpConnection : IAsyncDisposable
         }
 
         await _reader.CompleteAsync().ConfigureAwait(false);
-        await _writer.CompleteAsync().ConfigureAwait(false);
+        try
+        {
+            await _writer.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException)
+        {
+            // Completing flushes what a concurrent send left in the pipe; with the peer gone that fails, and nothing is lost.
+        }
+
         await _stream.DisposeAsync().ConfigureAwait(false);
         _writeLock.Dispose();
     }

@@ -12,6 +12,12 @@ internal sealed class ToNodeMapper(VirtualVm vm, NodeLink node) : MappingOutcome
     /// <summary>Symbols the packet names that the node has not loaded.</summary>
     public HashSet<Symbol> AbsentSymbols { get; } = [];
 
+    /// <summary>
+    /// Members the packet names that the node's type lacks: a bootstrap class is one type across JDKs whose members
+    /// differ (java.lang.Thread.runWith exists from JDK 21), so another node that has the member must serve it.
+    /// </summary>
+    public HashSet<Member> AbsentMembers { get; } = [];
+
     public ulong Map(IdKind kind, ulong id, ulong contextType)
     {
         switch (kind)
@@ -115,6 +121,13 @@ internal sealed class ToNodeMapper(VirtualVm vm, NodeLink node) : MappingOutcome
         if (typeId == 0)
         {
             return 0;
+        }
+
+        if (vm.Symbols.MembersLoaded(node.Index, typeId, member.IsMethod))
+        {
+            AbsentMembers.Add(member);
+            return Fail(kind == IdKind.Method ? ErrorCode.InvalidMethodId : ErrorCode.InvalidFieldId,
+                $"{member.Owner.ClassName}.{member.Name}{member.Signature} does not exist on node {node.Name}");
         }
 
         return Miss(() => vm.Symbols.EnsureMembersAsync(node, typeId, member.IsMethod));

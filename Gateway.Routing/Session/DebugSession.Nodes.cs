@@ -108,7 +108,23 @@ public sealed partial class DebugSession
         try
         {
             var link = await NodeLink.ConnectAsync(index, node, Name, _options.MaxPacketLength, _options.NodeConnectTimeout, OnNodeEventAsync, _nodeTap, token).ConfigureAwait(false);
-            Vm.AddNode(link);
+            await _eventLock.WaitAsync(token).ConfigureAwait(false);
+            try
+            {
+                // A node joining a suspended virtual VM is suspended as often as the others, before any resume can reach
+                // it: otherwise a resume would skip it and its events (held while the VM is suspended) would be
+                // delivered from a running thread.
+                Vm.AddNode(link);
+                for (var i = 0; i < _virtualSuspendCount; i++)
+                {
+                    await link.SendAsync(1, 8, [], token).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                _eventLock.Release();
+            }
+
             GatewayLog.NodeConnected(_logger, Name, node.Name, link.Version.VmVersion, link.Version.JdwpMajor, link.Version.JdwpMinor);
             Track(WatchNodeAsync(link));
             return (ConnectOutcome.Connected, string.Empty);
@@ -181,11 +197,28 @@ public sealed partial class DebugSession
         }
 
         // To the debugger the node's threads are new: announce them before any of their events can arrive (jdb,
-        // for one, cannot handle an event on a thread it never heard of).
-        await AnnounceThreadsAsync(node).ConfigureAwait(false);
-        foreach (var request in Vm.Requests.All.ToList())
+        // for one, cannot handle an event on a thread it never heard of). The node is held suspended from its thread
+        // list until its requests are set: a thread starting in between would be in neither the list nor an event.
+        try
         {
-            await ApplyRequestAsync(request, node).ConfigureAwait(false);
+            await node.SendAsync(1, 8, []).ConfigureAwait(false);
+            try
+            {
+                await AnnounceThreadsAsync(node).ConfigureAwait(false);
+                foreach (var request in Vm.Requests.All.ToList())
+                {
+                    await ApplyRequestAsync(request, node).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                // Only the hold is undone: suspensions of the virtual VM since the node came up reached it like any node.
+                await node.SendAsync(1, 9, []).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or NodeCommandException)
+        {
+            // The node left while joining: watching its connection reports that and retries it.
         }
     }
 

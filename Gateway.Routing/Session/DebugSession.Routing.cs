@@ -51,6 +51,12 @@ public sealed partial class DebugSession
             return await NodeGroupCommandAsync(packet, spec).ConfigureAwait(false);
         }
 
+        if (route.Node is null && IsMemberList(spec) && route.Symbols.FirstOrDefault() is { Fingerprint: SymbolTable.BootstrapIdentity } shared
+            && Vm.UpNodes.Count > 1)
+        {
+            return await MemberUnionAsync(packet, spec, shared).ConfigureAwait(false);
+        }
+
         IEnumerable<NodeLink> candidates;
         if (route.Node is int bound)
         {
@@ -79,7 +85,7 @@ public sealed partial class DebugSession
             if (mapper.Error is { } error)
             {
                 last = Reply.Error(error.Code, error.Message);
-                if (mapper.AbsentSymbols.Count > 0 && route.Node is null)
+                if ((mapper.AbsentSymbols.Count > 0 || mapper.AbsentMembers.Count > 0) && route.Node is null)
                 {
                     continue;
                 }
@@ -111,6 +117,67 @@ public sealed partial class DebugSession
         }
 
         return last ?? Reply.Error(ErrorCode.InvalidObject, "no node of the virtual VM is connected");
+    }
+
+    private static bool IsMemberList(CommandSpec spec) => (spec.Set, spec.Command) is (2, 4) or (2, 5) or (2, 14) or (2, 15);
+
+    /// <summary>
+    /// The methods or fields of a bootstrap class: one type for every node, whose JDKs may differ in members, so the
+    /// list is the union over the nodes (the context node's first, in its order). A frame on any node then names a
+    /// method the debugger knows.
+    /// </summary>
+    private async Task<Reply> MemberUnionAsync(JdwpPacket packet, CommandSpec spec, Symbol symbol)
+    {
+        var withGeneric = spec.Command is 14 or 15;
+        var seen = new HashSet<ulong>();
+        var entries = new JdwpWriter();
+        var count = 0;
+        Reply? first = null;
+        // Every node, not only those the class was seen on yet: the debugger caches the list, and a frame on a node
+        // surfaced later must still name a method in it.
+        foreach (var node in CandidatesFor(symbol))
+        {
+            var (mapper, body) = await ToNodeAsync(node, spec.Out, packet.Body).ConfigureAwait(false);
+            if (mapper.Error is not null)
+            {
+                continue;
+            }
+
+            var reply = await node.SendAsync(spec.Set, spec.Command, body).ConfigureAwait(false);
+            var virtualized = reply.ErrorCode != 0
+                ? Reply.Error((ErrorCode)reply.ErrorCode, $"node {node.Name} answered with this error")
+                : await ToDebuggerAsync(node, spec.Reply, reply.Body, symbol.NodeTypeIds.GetValueOrDefault(node.Index), reply.Id, spec.FullName).ConfigureAwait(false);
+            first ??= virtualized;
+            if (virtualized.Code != ErrorCode.None)
+            {
+                continue;
+            }
+
+            var reader = new JdwpReader(virtualized.Body);
+            var n = reader.ReadCount(1);
+            for (var i = 0; i < n; i++)
+            {
+                var start = reader.Position;
+                var id = reader.ReadId(8);
+                reader.ReadStringBytes();
+                reader.ReadStringBytes();
+                if (withGeneric)
+                {
+                    reader.ReadStringBytes();
+                }
+
+                reader.ReadInt32();
+                if (seen.Add(id))
+                {
+                    entries.Bytes(virtualized.Body.AsSpan(start, reader.Position - start));
+                    count++;
+                }
+            }
+        }
+
+        return count > 0 || first is null or { Code: ErrorCode.None }
+            ? Reply.Ok(new JdwpWriter(entries.Length + 4).Int(count).Bytes(entries.Written).ToArray())
+            : first.Value;
     }
 
     /// <summary>Replies the virtual VM presents differently from the node: thread and group names carry the node name; a node's top-level groups hang under the node's group.</summary>

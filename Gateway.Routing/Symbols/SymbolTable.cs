@@ -13,6 +13,9 @@ public sealed class SymbolTable(VirtualIds ids)
 {
     private const byte ArrayTag = 3;
 
+    /// <summary>The identity of every class the bootstrap loader defined: such classes are one symbol per signature.</summary>
+    public const string BootstrapIdentity = "bootstrap";
+
     private readonly ConcurrentDictionary<(int Node, ulong TypeId), Symbol> _byNodeType = new();
     private readonly ConcurrentDictionary<(int Node, ulong TypeId), Lazy<Task<Symbol>>> _surfacing = new();
     private readonly ConcurrentDictionary<ulong, Symbol> _byVirtual = new();
@@ -87,6 +90,10 @@ public sealed class SymbolTable(VirtualIds ids)
         var lazy = _memberLoads.GetOrAdd(key, k => new Lazy<Task>(() => LoadMembersAsync(node, k.TypeId, k.IsMethod)));
         return ForgetOnFailure(_memberLoads, key, lazy);
     }
+
+    /// <summary>True once a node type's methods (or fields) have been loaded: a member not mapped then is not on that node.</summary>
+    public bool MembersLoaded(int node, ulong typeId, bool methods) =>
+        _memberLoads.TryGetValue((node, typeId, methods), out var load) && load.IsValueCreated && load.Value.IsCompletedSuccessfully;
 
     /// <summary>A failed query (a node error, a connection hiccup) must not be cached: the next caller asks again.</summary>
     private static TTask ForgetOnFailure<TKey, TTask>(ConcurrentDictionary<TKey, Lazy<TTask>> cache, TKey key, Lazy<TTask> lazy)
@@ -190,13 +197,22 @@ public sealed class SymbolTable(VirtualIds ids)
     /// <summary>
     /// The identity of a class's bytes as JDWP can observe them: SHA-256 over the constant pool (ReferenceType.ConstantPool),
     /// which differs whenever names, constants or referenced members differ. Arrays have no constant pool and are
-    /// identified by signature alone. See docs/virtual-vm.md, "Symbol identity".
+    /// identified by signature alone. Classes of the bootstrap loader are identified by signature alone too: a debugger
+    /// finds a type by name and defining loader, and the bootstrap loader is the same (none) on every node, so two types
+    /// of one name there (java.lang.String of a JDK 17 and of a JDK 25 node) would make JDI pick either for both. See
+    /// docs/virtual-vm.md, "Symbol identity".
     /// </summary>
     private static async Task<string> FingerprintAsync(NodeLink node, byte[] typeIdBytes, string signature)
     {
         if (signature.StartsWith('['))
         {
             return "array";
+        }
+
+        var loader = await node.SendAsync(2, 2, typeIdBytes).ConfigureAwait(false);
+        if (loader.ErrorCode == 0 && new JdwpReader(loader.Body).ReadId(node.Sizes.ObjectId) == 0)
+        {
+            return BootstrapIdentity;
         }
 
         var reply = await node.SendAsync(2, 18, typeIdBytes).ConfigureAwait(false);

@@ -69,6 +69,9 @@ public sealed class DemoCluster : IAsyncDisposable
         return new DemoCluster(starts.Select(t => t.Result).ToList());
     }
 
+    /// <summary>A cluster of nodes started one by one (e.g. on different JDKs); disposing it stops them.</summary>
+    public static DemoCluster FromNodes(IReadOnlyList<NodeProcess> nodes) => new([.. nodes]);
+
     /// <summary>Convenience: finds the default JDK, builds the demo app and starts <paramref name="nodeCount"/> nodes.</summary>
     public static async Task<DemoCluster> BuildAndStartAsync(
         int nodeCount,

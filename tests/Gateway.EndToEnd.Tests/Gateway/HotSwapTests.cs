@@ -57,7 +57,7 @@ public sealed class HotSwapTests : IAsyncLifetime
     }
 
     /// <summary>The demo's OrderService with compute() returning 1000 + bonus, compiled with the nodes' javac.</summary>
-    private static async Task<string> CompilePatchedOrderServiceAsync(JavaToolchain java)
+    internal static async Task<string> CompilePatchedOrderServiceAsync(JavaToolchain java)
     {
         var classes = await new DemoAppBuilder(java).BuildAsync();
         var dir = Directory.CreateTempSubdirectory("hotswap-").FullName;

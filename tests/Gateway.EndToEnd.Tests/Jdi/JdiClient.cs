@@ -55,6 +55,7 @@ public sealed class JdiClient
         "--marker", $"process-entry={SourceMarkers.Line("OrderService.java", SourceMarkers.ProcessEntry)}",
         "--marker", $"process-compute={SourceMarkers.Line("OrderService.java", SourceMarkers.ProcessCompute)}",
         "--marker", $"compute-body={SourceMarkers.Line("OrderService.java", SourceMarkers.ComputeBody)}",
+        "--marker", $"late={SourceMarkers.Line("LateTask.java", SourceMarkers.Late)}",
     ];
 
     /// <summary>Compiles the client for <paramref name="java"/> unless the cached classes are current.</summary>
@@ -145,8 +146,17 @@ public sealed class JdiClient
     /// Runs one scenario against <c>127.0.0.1:<paramref name="port"/></c> and parses its JSON lines. The client's own
     /// deadline is <paramref name="timeoutSeconds"/>; the process is killed if it outlives that by 40 s.
     /// </summary>
-    public async Task<JdiRun> RunAsync(string jdi, int port, string scenario, int expectNodes, int timeoutSeconds = 60, CancellationToken cancellationToken = default)
+    public Task<JdiRun> RunAsync(string jdi, int port, string scenario, int expectNodes, int timeoutSeconds = 60, CancellationToken cancellationToken = default) =>
+        RunAsync(jdi, port, scenario, expectNodes, new JdiRunOptions { TimeoutSeconds = timeoutSeconds }, cancellationToken);
+
+    /// <summary>
+    /// As above, with the options of scenarios that change the cluster: a target node, a class file, and the handler
+    /// of the client's signals (a line <c>{"signal":"kill"}</c> asks the test to act; the events that follow are the
+    /// client's answer, so the handler's outcome is not sent back). A handler that throws fails the run.
+    /// </summary>
+    public async Task<JdiRun> RunAsync(string jdi, int port, string scenario, int expectNodes, JdiRunOptions options, CancellationToken cancellationToken = default)
     {
+        var timeoutSeconds = options.TimeoutSeconds;
         var arguments = new List<string>
         {
             "--add-modules", "jdk.jdi",
@@ -159,10 +169,58 @@ public sealed class JdiClient
             "--expect-nodes", expectNodes.ToString(CultureInfo.InvariantCulture),
         };
         arguments.AddRange(MarkerArguments);
+        if (options.TargetNode is not null)
+        {
+            arguments.AddRange(["--target-node", options.TargetNode]);
+        }
+
+        if (options.ClassFile is not null)
+        {
+            arguments.AddRange(["--class-file", options.ClassFile]);
+        }
+
         var started = DateTime.UtcNow;
+        var signalFailures = new List<string>();
+        Func<string, Task>? onLine = options.OnSignal is not { } handler ? null : async line =>
+        {
+            if (ParseSignal(line) is not { } signal)
+            {
+                return;
+            }
+
+            try
+            {
+                await handler(signal).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                signalFailures.Add($"signal '{signal}': {e.GetType().Name}: {e.Message}");
+            }
+        };
         var (exitCode, stdout, stderr, timedOut) = await RunProcessAsync(
-            Java.JavaPath, arguments, TimeSpan.FromSeconds(timeoutSeconds + 40), cancellationToken).ConfigureAwait(false);
-        return JdiRun.Parse(jdi, scenario, $"127.0.0.1:{port}", Java.JavaPath + " " + string.Join(" ", arguments), started, exitCode, timedOut, stdout, stderr);
+            Java.JavaPath, arguments, TimeSpan.FromSeconds(timeoutSeconds + 40), cancellationToken, onLine).ConfigureAwait(false);
+        var run = JdiRun.Parse(jdi, scenario, $"127.0.0.1:{port}", Java.JavaPath + " " + string.Join(" ", arguments), started, exitCode, timedOut, stdout, stderr);
+        run.AddFailures(signalFailures.Select(f => new JdiCheck("test's answer to a signal", false, f)));
+        return run;
+    }
+
+    private static string? ParseSignal(string line)
+    {
+        var trimmed = line.Trim();
+        if (!trimmed.StartsWith("{\"signal\"", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(trimmed);
+            return doc.RootElement.GetProperty("signal").GetString();
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static string Hash(JavaToolchain java, string sourceDir, IReadOnlyList<string> sources)
@@ -196,7 +254,7 @@ public sealed class JdiClient
     }
 
     private static async Task<(int ExitCode, string Stdout, string Stderr, bool TimedOut)> RunProcessAsync(
-        string fileName, IEnumerable<string> arguments, TimeSpan timeout, CancellationToken cancellationToken)
+        string fileName, IEnumerable<string> arguments, TimeSpan timeout, CancellationToken cancellationToken, Func<string, Task>? onLine = null)
     {
         var startInfo = new ProcessStartInfo(fileName)
         {
@@ -214,7 +272,7 @@ public sealed class JdiClient
 
         using var process = Process.Start(startInfo) ?? throw new InvalidOperationException($"Cannot start {fileName}.");
         process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stdout = onLine is null ? process.StandardOutput.ReadToEndAsync(cancellationToken) : ReadLinesAsync(process.StandardOutput, onLine, cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         var timedOut = false;
         try
@@ -230,6 +288,35 @@ public sealed class JdiClient
 
         return (timedOut ? -1 : process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false), timedOut);
     }
+
+    /// <summary>Reads stdout line by line, handing each line to <paramref name="onLine"/> as it arrives.</summary>
+    private static async Task<string> ReadLinesAsync(StreamReader reader, Func<string, Task> onLine, CancellationToken cancellationToken)
+    {
+        var all = new StringBuilder();
+        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        {
+            all.Append(line).Append('\n');
+            await onLine(line).ConfigureAwait(false);
+        }
+
+        return all.ToString();
+    }
+}
+
+/// <summary>Options of one client run beyond the scenario's name.</summary>
+public sealed record JdiRunOptions
+{
+    /// <summary>The client's deadline.</summary>
+    public int TimeoutSeconds { get; init; } = 60;
+
+    /// <summary>The node a cluster-changing scenario acts on (<c>--target-node</c>).</summary>
+    public string? TargetNode { get; init; }
+
+    /// <summary>A class file for the redefine scenario (<c>--class-file</c>).</summary>
+    public string? ClassFile { get; init; }
+
+    /// <summary>Acts on the cluster when the client signals (late, kill, join).</summary>
+    public Func<string, Task>? OnSignal { get; init; }
 }
 
 /// <summary>One check line the client printed.</summary>
@@ -291,6 +378,9 @@ public sealed class JdiRun
 
     /// <summary>True if the client exited 0 after a summary with no failures, and every check line passed.</summary>
     public bool Succeeded => !TimedOut && ExitCode == 0 && Failed == 0 && Passed > 0 && Checks.All(c => c.Ok);
+
+    /// <summary>Adds failed checks from the test's side (e.g. a signal it could not act on).</summary>
+    internal void AddFailures(IEnumerable<JdiCheck> failures) => Checks = [.. Checks, .. failures];
 
     /// <summary>Parses the client's output.</summary>
     internal static JdiRun Parse(string jdi, string scenario, string target, string commandLine, DateTime started, int exitCode, bool timedOut, string stdout, string stderr)

@@ -9,14 +9,17 @@ namespace JdwpGateway.EndToEnd.Tests.Jdi;
 /// <summary>The scenarios of the JDI client and the two JDI implementations each runs on.</summary>
 public static class JdiScenarios
 {
-    /// <summary>Run by the C# side: attach-walk twice in a row, the second attach right after the first disposed.</summary>
+    /// <summary>
+    /// Run by the C# side: a first client disposes with a breakpoint set and the VM suspended at it; a second attaches
+    /// right after (an IDE's "restart debugging") and must find nothing of the first session left.
+    /// </summary>
     public const string DisposeReattach = "dispose-reattach";
 
     /// <summary>The scenario names (the client's, plus <see cref="DisposeReattach"/>).</summary>
     public static readonly IReadOnlyList<string> Names =
     [
         "attach-walk", "breakpoint-every-node", "step", "invoke", "exceptions", "watchpoints", "method-entry-exit",
-        "thread-start-death", "suspend-all", DisposeReattach,
+        "thread-start-death", "suspend-all", "interleaved-hits", DisposeReattach,
     ];
 
     /// <summary>Every (jdi, scenario) pair.</summary>
@@ -38,7 +41,8 @@ public static class JdiScenarios
     }
 
     /// <summary>
-    /// Runs <paramref name="scenario"/> (or attach-walk twice for <see cref="DisposeReattach"/>) and returns the runs.
+    /// Runs <paramref name="scenario"/> (or, for <see cref="DisposeReattach"/>, dispose-leaving-breakpoint then
+    /// reattach-clean) and returns the runs.
     /// </summary>
     public static async Task<IReadOnlyList<JdiRun>> RunAsync(JavaToolchain java, string jdi, string scenario, int port, int expectNodes)
     {
@@ -49,8 +53,8 @@ public static class JdiScenarios
         }
 
         // An IDE's "restart debugging": the second debugger attaches as soon as the first has disposed and exited.
-        var first = await client.RunAsync(jdi, port, "attach-walk", expectNodes);
-        var second = await client.RunAsync(jdi, port, "attach-walk", expectNodes);
+        var first = await client.RunAsync(jdi, port, "dispose-leaving-breakpoint", expectNodes);
+        var second = await client.RunAsync(jdi, port, "reattach-clean", expectNodes);
         return [first, second];
     }
 }
@@ -107,12 +111,12 @@ public sealed class JdiClientDirectTests(DemoNodesFixture fixture)
 }
 
 /// <summary>
-/// The JDI client through the gateway in front of two real nodes, on OpenJDK's JDI (IntelliJ, jdb) and Eclipse's JDI
+/// The JDI client through the gateway in front of three real nodes, on OpenJDK's JDI (IntelliJ, jdb) and Eclipse's JDI
 /// (Eclipse, VS Code). Each scenario disposes at its end; the tests of this class run one at a time, as the gateway
 /// serves one debugger session at a time.
 /// </summary>
 [Collection(JdiGatewayCollection.Name)]
-public sealed class JdiThroughGatewayTests(GatewayClusterFixture fixture)
+public sealed class JdiThroughGatewayTests(ThreeNodeGatewayClusterFixture fixture)
 {
     private GatewayCluster Gw => fixture.Cluster;
 
@@ -124,7 +128,7 @@ public sealed class JdiThroughGatewayTests(GatewayClusterFixture fixture)
         var runs = await JdiScenarios.RunAsync(Gw.Java, jdi, scenario, Gw.Port, expectNodes: Gw.Cluster.Nodes.Count);
         if (!runs.All(r => r.Succeeded))
         {
-            throw new Xunit.Sdk.XunitException(Describe(runs));
+            throw new Xunit.Sdk.XunitException(JdiDiagnostics.Describe(Gw, runs));
         }
 
         foreach (var node in Gw.Cluster.Nodes)
@@ -132,9 +136,29 @@ public sealed class JdiThroughGatewayTests(GatewayClusterFixture fixture)
             Assert.False(node.HasExited, $"{node.Name} died:\n{node.RecentOutputText}");
         }
     }
+}
 
+/// <summary>The demo nodes the direct JDI client tests attach to; tests run one at a time (one debugger per agent).</summary>
+[CollectionDefinition(Name)]
+public sealed class JdiDirectCollection : ICollectionFixture<DemoNodesFixture>
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "jdi client direct";
+}
+
+/// <summary>A gateway cluster of three nodes for the JDI client tests; tests run one at a time (one session per gateway).</summary>
+[CollectionDefinition(Name)]
+public sealed class JdiGatewayCollection : ICollectionFixture<ThreeNodeGatewayClusterFixture>
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "jdi gateway cluster";
+}
+
+/// <summary>What a failed run through the gateway should show.</summary>
+public static class JdiDiagnostics
+{
     /// <summary>The runs, the gateway's log lines from the first run's start on, and the nodes' output.</summary>
-    private string Describe(IReadOnlyList<JdiRun> runs)
+    public static string Describe(GatewayCluster gw, IReadOnlyList<JdiRun> runs)
     {
         var b = new StringBuilder();
         foreach (var run in runs)
@@ -143,10 +167,10 @@ public sealed class JdiThroughGatewayTests(GatewayClusterFixture fixture)
         }
 
         var since = runs[0].Started.AddSeconds(-1).TimeOfDay;
-        var window = Gw.Log.Lines.Where(l => LineTime(l) is not { } t || t >= since).ToList();
+        var window = gw.Log.Lines.Where(l => LineTime(l) is not { } t || t >= since).ToList();
         if (window.Count == 0)
         {
-            window = [.. Gw.Log.Lines.TakeLast(150)];
+            window = [.. gw.Log.Lines.TakeLast(150)];
         }
 
         b.Append(CultureInfo.InvariantCulture, $"--- gateway log since {runs[0].Started:HH:mm:ss.fff} ({window.Count} lines) ---\n");
@@ -169,26 +193,10 @@ public sealed class JdiThroughGatewayTests(GatewayClusterFixture fixture)
             b.Append(line).Append('\n');
         }
 
-        b.Append("--- nodes ---\n").Append(Gw.Cluster.DescribeOutput());
+        b.Append("--- nodes ---\n").Append(gw.DescribeNodes());
         return b.ToString();
     }
 
     private static TimeSpan? LineTime(string line) =>
         line.Length >= 12 && TimeSpan.TryParseExact(line[..12], @"hh\:mm\:ss\.fff", CultureInfo.InvariantCulture, out var t) ? t : null;
-}
-
-/// <summary>The demo nodes the direct JDI client tests attach to; tests run one at a time (one debugger per agent).</summary>
-[CollectionDefinition(Name)]
-public sealed class JdiDirectCollection : ICollectionFixture<DemoNodesFixture>
-{
-    /// <summary>The collection's name.</summary>
-    public const string Name = "jdi client direct";
-}
-
-/// <summary>A gateway cluster of two nodes for the JDI client tests; tests run one at a time (one session per gateway).</summary>
-[CollectionDefinition(Name)]
-public sealed class JdiGatewayCollection : ICollectionFixture<GatewayClusterFixture>
-{
-    /// <summary>The collection's name.</summary>
-    public const string Name = "jdi gateway cluster";
 }

@@ -50,6 +50,7 @@ public final class DemoNode {
             }
         }
 
+        OrderService.homeNode = name;
         OrderService service = new OrderService(name);
         PeerServer server = new PeerServer(port, service);
         server.start();

@@ -5,6 +5,12 @@ package fabric.demo;
  * that the end-to-end tests locate by scanning this file; keep each one a single statement.
  */
 public final class OrderService {
+    /**
+     * The node this JVM runs as, set once by DemoNode.main: a static field whose value differs per node although the
+     * class (same bytes) is one type to a debugger of the whole cluster.
+     */
+    static String homeNode;
+
     private final String nodeName;
     private int processed;
     private int received;
@@ -37,6 +43,11 @@ public final class OrderService {
     int compute(int quantity) {
         int bonus = quantity % 7; // @bp:compute-body
         return bonus * 3 + 1;
+    }
+
+    /** A static method with a string argument for debuggers to invoke: the answer names the node that ran it. */
+    static String tag(String text) {
+        return text + "@" + homeNode;
     }
 
     int processedCount() {

@@ -3,7 +3,10 @@ package fabric.jdiclient;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Command line: --jdi openjdk|eclipse --attach host:port --scenario NAME [--timeout-seconds 60] [--expect-nodes N] [--marker name=line]... */
+/**
+ * Command line: --jdi openjdk|eclipse --attach host:port --scenario NAME [--timeout-seconds 60] [--expect-nodes N]
+ * [--target-node NAME] [--class-file PATH] [--marker name=line]...
+ */
 final class Options {
     String jdi;
     String host;
@@ -11,6 +14,10 @@ final class Options {
     String scenario;
     int timeoutSeconds = 60;
     int expectNodes = 1;
+    /** The node a cluster-changing scenario acts on (the test loads a class there, kills it or starts it). */
+    String targetNode;
+    /** A class file for the redefine scenario (the demo's OrderService with a changed compute()). */
+    String classFile;
     /** Source marker lines of the demo (process-entry, process-compute, compute-body), passed by the test. */
     final Map<String, Integer> markers = new LinkedHashMap<>();
 
@@ -47,6 +54,12 @@ final class Options {
                 case "--expect-nodes":
                     o.expectNodes = Integer.parseInt(value);
                     break;
+                case "--target-node":
+                    o.targetNode = value;
+                    break;
+                case "--class-file":
+                    o.classFile = value;
+                    break;
                 case "--marker": {
                     int eq = value.indexOf('=');
                     if (eq <= 0) {
@@ -67,7 +80,8 @@ final class Options {
 
     static String usage() {
         return "usage: fabric.jdiclient.Main --jdi openjdk|eclipse --attach host:port --scenario NAME"
-                + " [--timeout-seconds 60] [--expect-nodes N] [--marker process-entry=LINE]...\nscenarios: "
+                + " [--timeout-seconds 60] [--expect-nodes N] [--target-node NAME] [--class-file PATH] [--marker process-entry=LINE]..."
+                + "\nscenarios: "
                 + String.join(", ", Scenarios.NAMES);
     }
 }

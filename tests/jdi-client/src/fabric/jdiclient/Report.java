@@ -28,6 +28,15 @@ final class Report {
         out.println("{\"check\":" + quote(name) + ",\"ok\":" + ok + ",\"detail\":" + quote(detail == null ? "" : detail) + "}");
     }
 
+    /**
+     * Asks the test driving this client to act on the cluster ("late", "kill", "join"): one line {"signal":"name"}. The
+     * client does not wait for an answer: the events the action causes are what it waits for.
+     */
+    synchronized void signal(String name) {
+        out.println("{\"signal\":" + quote(name) + "}");
+        out.flush();
+    }
+
     void pass(String name, String detail) {
         check(name, true, detail);
     }

@@ -27,6 +27,7 @@ import com.sun.jdi.event.ModificationWatchpointEvent;
 import com.sun.jdi.event.StepEvent;
 import com.sun.jdi.event.ThreadDeathEvent;
 import com.sun.jdi.event.ThreadStartEvent;
+import com.sun.jdi.event.VMDeathEvent;
 import com.sun.jdi.request.AccessWatchpointRequest;
 import com.sun.jdi.request.BreakpointRequest;
 import com.sun.jdi.request.ClassPrepareRequest;
@@ -58,12 +59,14 @@ import java.util.regex.Pattern;
  */
 final class Scenarios {
     static final List<String> NAMES = List.of("attach-walk", "breakpoint-every-node", "step", "invoke", "exceptions",
-            "watchpoints", "method-entry-exit", "thread-start-death", "suspend-all");
+            "watchpoints", "method-entry-exit", "thread-start-death", "suspend-all", "interleaved-hits", "dispose-leaving-breakpoint",
+            "reattach-clean", "late-class-one-node", "node-killed", "node-joins", "redefine");
 
     static final String ORDER_SERVICE = "fabric.demo.OrderService";
     static final String ORDER = "fabric.demo.Order";
     static final String WORKER = "fabric.demo.Worker";
     static final String ISE = "java.lang.IllegalStateException";
+    static final String LATE_TASK = "fabric.demo.LateTask";
     static final Set<String> NODE_THREADS = new LinkedHashSet<>(List.of("worker", "peer-server", "control"));
 
     private static final Pattern PREFIX = Pattern.compile("^\\[([^\\]]+)\\] (.*)$", Pattern.DOTALL);
@@ -113,6 +116,27 @@ final class Scenarios {
             case "suspend-all":
                 suspendAll();
                 break;
+            case "interleaved-hits":
+                interleavedHits();
+                break;
+            case "dispose-leaving-breakpoint":
+                disposeLeavingBreakpoint();
+                break;
+            case "reattach-clean":
+                reattachClean();
+                break;
+            case "late-class-one-node":
+                lateClassOneNode();
+                break;
+            case "node-killed":
+                nodeKilled();
+                break;
+            case "node-joins":
+                nodeJoins();
+                break;
+            case "redefine":
+                redefine();
+                break;
             default:
                 throw new IllegalArgumentException("unknown scenario " + name);
         }
@@ -121,18 +145,7 @@ final class Scenarios {
     // ------------------------------------------------------------------------------------------------ attach-walk
 
     private void attachWalk() {
-        Probe id = new Probe(report, "vm identity");
-        id.attempt("name/version/description", () -> {
-            String version = vm.version();
-            String name = vm.name();
-            String description = vm.description();
-            id.expect(version != null && !version.isEmpty(), "empty vm.version()");
-            id.expect(name != null && !name.isEmpty(), "empty vm.name()");
-            id.fact("name=" + name);
-            id.fact("version=" + version);
-            id.fact("description=" + (description == null ? "null" : description.replace('\n', ' ')));
-        });
-        id.done();
+        vmIdentity();
 
         // Every thread: name, status, group.
         Probe readable = new Probe(report, "allThreads: name, status and threadGroup of every thread readable");
@@ -296,6 +309,22 @@ final class Scenarios {
             byName.expect(none.isEmpty(), "classesByName(no.such.Type) gave " + none.size() + " types");
         }
         byName.done();
+    }
+
+    /** The virtual VM's name, version and description (the version is the lowest node's: JDI enables features by it). */
+    private void vmIdentity() {
+        Probe id = new Probe(report, "vm identity");
+        id.attempt("name/version/description", () -> {
+            String version = vm.version();
+            String name = vm.name();
+            String description = vm.description();
+            id.expect(version != null && !version.isEmpty(), "empty vm.version()");
+            id.expect(name != null && !name.isEmpty(), "empty vm.name()");
+            id.fact("name=" + name);
+            id.fact("version=" + version);
+            id.fact("description=" + (description == null ? "null" : description.replace('\n', ' ')));
+        });
+        id.done();
     }
 
     private void walk(Probe tree, ThreadGroupReference g, String path, int depth, Set<ThreadGroupReference> visited,
@@ -525,7 +554,11 @@ final class Scenarios {
             ObjectReference self = top.thisObject();
             p.expect(self != null && self.referenceType().equals(demo.orderService), "thisObject() is " + self);
             String nodeName = self == null ? null : stringField(self, "nodeName");
-            p.fact("order.id=" + id + ", this.nodeName=" + nodeName + ", " + frames.size() + " frames");
+            // A static of a type shared by all nodes is per-node state: read while stopped on a node, it is that node's.
+            Value home = demo.homeNode == null ? null : demo.orderService.getValue(demo.homeNode);
+            String homeNode = home instanceof StringReference ? ((StringReference) home).value() : String.valueOf(home);
+            p.expect(nodeName != null && nodeName.equals(homeNode), "static OrderService.homeNode is '" + homeNode + "' but this.nodeName is '" + nodeName + "'");
+            p.fact("order.id=" + id + ", this.nodeName=" + nodeName + ", static homeNode=" + homeNode + ", " + frames.size() + " frames");
             p.expect(nodeName != null && id != null && id.startsWith(nodeName + "-"), "order.id '" + id + "' does not start with this.nodeName '" + nodeName + "-'");
             checkPrefix(p, threadName, nodeName);
             node[0] = nodeName;
@@ -739,6 +772,12 @@ final class Scenarios {
                 Value v = stringType.invokeMethod(thread, valueOf, List.of(x), ObjectReference.INVOKE_SINGLE_THREADED);
                 created.expect(v instanceof StringReference && ((StringReference) v).value().equals("x"), "String.valueOf(x) returned " + v);
             });
+            created.attempt("static OrderService.tag(x) (a demo method: its answer names the node that ran it)", () -> {
+                Value v = ((ClassType) demo.orderService).invokeMethod(thread, demo.tag, List.of(x), ObjectReference.INVOKE_SINGLE_THREADED);
+                created.expect(v instanceof StringReference && ((StringReference) v).value().equals("x@" + firstNode),
+                        "OrderService.tag(x) returned " + v + " on a thread of " + firstNode);
+                created.fact("tag -> " + v);
+            });
         }
         created.done();
 
@@ -767,6 +806,13 @@ final class Scenarios {
                     Value v = stringType.invokeMethod(t2, valueOf, List.of(x), ObjectReference.INVOKE_SINGLE_THREADED);
                     cross.expect(v instanceof StringReference && ((StringReference) v).value().equals("x"), "String.valueOf(x) returned " + v);
                     cross.fact("returned " + v);
+                });
+                cross.attempt("static OrderService.tag(x) on the other node", () -> {
+                    String otherNode = nodeNameAt(t2);
+                    Value v = ((ClassType) demo.orderService).invokeMethod(t2, demo.tag, List.of(x), ObjectReference.INVOKE_SINGLE_THREADED);
+                    cross.expect(v instanceof StringReference && ((StringReference) v).value().equals("x@" + otherNode),
+                            "OrderService.tag(x) returned " + v + " on a thread of " + otherNode);
+                    cross.fact("tag -> " + v);
                 });
                 cross.done();
                 hit = other;
@@ -1232,6 +1278,61 @@ final class Scenarios {
             single.expect(!one.isSuspended() && one.suspendCount() == 0, "after resume(): isSuspended " + one.isSuspended() + ", suspendCount " + one.suspendCount());
         });
         single.done();
+        othersRunWhileOneIsSuspended(one, workers);
+    }
+
+    /**
+     * thread.suspend() stops that thread only: the other nodes' workers keep reaching a SUSPEND_EVENT_THREAD breakpoint
+     * while the suspended one never does, and after thread.resume() it reaches the breakpoint again.
+     */
+    private void othersRunWhileOneIsSuspended(ThreadReference one, List<ThreadReference> workers) throws Exception {
+        Demo demo = demo();
+        if (demo == null) {
+            return;
+        }
+        String oneName = safeThreadName(one);
+        one.suspend();
+        BreakpointRequest bp = breakpoint(demo.process, demo.processEntry, "SUSPEND_EVENT_THREAD breakpoint while " + oneName + " is suspended",
+                r -> r.setSuspendPolicy(EventRequest.SUSPEND_EVENT_THREAD));
+        if (bp == null) {
+            one.resume();
+            return;
+        }
+        Set<ThreadReference> others = new LinkedHashSet<>(workers);
+        others.remove(one);
+        Set<String> hitBy = new TreeSet<>();
+        Set<ThreadReference> hitThreads = new LinkedHashSet<>();
+        List<String> problems = new ArrayList<>();
+        int hits = 0;
+        while (!hitThreads.containsAll(others) && hits < MAX_HITS) {
+            Events.Hit hit = events.await("hits of the other workers while " + oneName + " is suspended (so far " + hitBy + ")",
+                    e -> e instanceof BreakpointEvent && bp.equals(e.request()));
+            if (hit == null) {
+                break;
+            }
+            hits++;
+            ThreadReference t = ((BreakpointEvent) hit.event).thread();
+            if (t.equals(one)) {
+                problems.add("the suspended " + oneName + " hit the breakpoint");
+            }
+            hitThreads.add(t);
+            hitBy.add(safeThreadName(t));
+            hit.set.resume();
+        }
+        if (!one.isSuspended() || one.suspendCount() != 1) {
+            problems.add("while the others ran, " + oneName + ": isSuspended " + one.isSuspended() + ", suspendCount " + one.suspendCount());
+        }
+        one.resume();
+        Events.Hit back = events.await("a hit of " + oneName + " after thread.resume()",
+                e -> e instanceof BreakpointEvent && bp.equals(e.request()) && one.equals(((BreakpointEvent) e).thread()));
+        if (back != null) {
+            back.set.resume();
+        }
+        report.check("while " + oneName + " is suspended alone, every other node's worker keeps running; resumed, it runs again",
+                problems.isEmpty() && hitThreads.containsAll(others) && back != null,
+                (problems.isEmpty() ? "" : "PROBLEMS: " + String.join("; ", problems) + " | ") + "hits by " + hitBy + " of " + names(new ArrayList<>(others))
+                        + "; " + oneName + (back == null ? " never hit after resume()" : " hit again after resume()"));
+        delete("breakpoint", bp);
     }
 
     /** ThreadStart/ThreadDeath events of probe threads "jdi-probe-<node>", by node. */
@@ -1270,6 +1371,534 @@ final class Scenarios {
         }
     }
 
+    // ------------------------------------------------------------------------------------------- interleaved-hits
+
+    /**
+     * Breakpoint hits from every node at once. Each node's worker runs process() for order "<node>-1", "<node>-2", ...
+     * and blocks at a SUSPEND_EVENT_THREAD breakpoint until resumed, so the order ids one node's hits carry must be
+     * consecutive: a gap is a lost event. Several hits are held suspended at once (process on the workers, compute on the
+     * workers and the peer servers) and resumed in another order than they came; then again with SUSPEND_ALL.
+     */
+    private void interleavedHits() throws Exception {
+        Demo demo = demo();
+        if (demo == null) {
+            return;
+        }
+        interleaved(demo, EventRequest.SUSPEND_EVENT_THREAD, 36);
+        interleaved(demo, EventRequest.SUSPEND_ALL, 18);
+    }
+
+    private void interleaved(Demo demo, int policy, int wanted) throws InterruptedException {
+        String policyName = policy == EventRequest.SUSPEND_ALL ? "SUSPEND_ALL" : "SUSPEND_EVENT_THREAD";
+        BreakpointRequest process = breakpoint(demo.process, demo.processEntry, policyName + " breakpoint at process", r -> r.setSuspendPolicy(policy));
+        BreakpointRequest compute = breakpoint(demo.compute, demo.computeBody, policyName + " breakpoint at compute", r -> r.setSuspendPolicy(policy));
+        if (process == null || compute == null) {
+            delete("breakpoint", process);
+            delete("breakpoint", compute);
+            return;
+        }
+        Map<String, List<Integer>> iterations = new TreeMap<>();
+        Map<String, Integer> computeHits = new TreeMap<>();
+        List<String> problems = new ArrayList<>();
+        List<Events.Hit> held = new ArrayList<>();
+        int maxHeld = 0;
+        int total = 0;
+        java.util.Random shuffle = new java.util.Random(42);
+        while (total < wanted || !everyNodeHas(iterations, 3)) {
+            if (total > wanted * 4) {
+                problems.add("still not 3 process hits from every node after " + total + " hits");
+                break;
+            }
+            // Hold what arrives within a short while; then resume the held sets in a shuffled order.
+            Events.Hit hit = events.await(policyName + " hits (total " + total + ", process hits " + iterations + ")",
+                    e -> e instanceof BreakpointEvent && (process.equals(e.request()) || compute.equals(e.request())),
+                    held.isEmpty() ? Long.MAX_VALUE : 400, held.isEmpty());
+            if (hit == null) {
+                if (held.isEmpty()) {
+                    break;
+                }
+                java.util.Collections.shuffle(held, shuffle);
+                for (Events.Hit h : held) {
+                    try {
+                        h.set.resume();
+                    } catch (RuntimeException e) {
+                        problems.add("resuming a held set threw " + describe(e));
+                    }
+                }
+                held.clear();
+                continue;
+            }
+            total++;
+            BreakpointEvent be = (BreakpointEvent) hit.event;
+            ThreadReference t = be.thread();
+            try {
+                if (!t.isSuspended()) {
+                    problems.add(safeThreadName(t) + " is not suspended at its hit");
+                }
+                StackFrame top = t.frame(0);
+                String node = stringField(top.thisObject(), "nodeName");
+                Matcher pm = PREFIX.matcher(safeThreadName(t));
+                if (pm.matches() && !pm.group(1).equals(node)) {
+                    problems.add("hit on " + safeThreadName(t) + " but this.nodeName is " + node);
+                }
+                if (process.equals(be.request())) {
+                    ObjectReference order = (ObjectReference) top.getValue(top.visibleVariableByName("order"));
+                    String id = stringField(order, "id");
+                    if (id == null || !id.startsWith(node + "-")) {
+                        problems.add("order.id " + id + " on " + node);
+                    } else {
+                        iterations.computeIfAbsent(node, k -> new ArrayList<>()).add(Integer.parseInt(id.substring(node.length() + 1)));
+                    }
+                } else {
+                    computeHits.merge(node, 1, Integer::sum);
+                    Value quantity = top.getValue(top.visibleVariableByName("quantity"));
+                    if (!(quantity instanceof IntegerValue) || ((IntegerValue) quantity).value() < 1 || ((IntegerValue) quantity).value() > 9) {
+                        problems.add("compute(quantity) on " + node + " has quantity " + quantity);
+                    }
+                }
+            } catch (Exception e) {
+                problems.add("reading the hit on " + safeThreadName(t) + " threw " + describe(e));
+            }
+            held.add(hit);
+            maxHeld = Math.max(maxHeld, held.size());
+        }
+        for (Events.Hit h : held) {
+            h.set.resume();
+        }
+        for (Map.Entry<String, List<Integer>> e : iterations.entrySet()) {
+            List<Integer> seq = e.getValue();
+            for (int i = 1; i < seq.size(); i++) {
+                if (seq.get(i) != seq.get(i - 1) + 1) {
+                    problems.add(e.getKey() + ": order " + seq.get(i - 1) + " followed by " + seq.get(i) + " (an event lost, or one delivered twice)");
+                }
+            }
+        }
+        boolean ok = problems.isEmpty() && everyNodeHas(iterations, 3) && iterations.size() >= options.expectNodes;
+        report.check(policyName + ": hits from every node interleaved, all delivered (consecutive orders per node), each resumable", ok,
+                (problems.isEmpty() ? "" : "PROBLEMS: " + String.join("; ", problems) + " | ") + total + " hits, up to " + maxHeld
+                        + " held at once; process orders per node " + iterations + "; compute hits per node " + computeHits);
+        delete("breakpoint", process);
+        delete("breakpoint", compute);
+    }
+
+    private boolean everyNodeHas(Map<String, List<Integer>> perNode, int n) {
+        if (perNode.size() < options.expectNodes) {
+            return false;
+        }
+        for (List<Integer> l : perNode.values()) {
+            if (l.size() < n) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // ---------------------------------------------------------------------------- dispose-leaving-breakpoint, reattach-clean
+
+    /** Leaves a SUSPEND_ALL breakpoint, a method entry request and a suspended virtual VM behind, and disposes. */
+    private void disposeLeavingBreakpoint() throws Exception {
+        Demo demo = demo();
+        if (demo == null) {
+            return;
+        }
+        BreakpointRequest bp = breakpoint(demo.process, demo.processEntry, "breakpoint left set at dispose");
+        Probe entry = new Probe(report, "method entry request left set at dispose");
+        entry.attempt("createMethodEntryRequest", () -> {
+            MethodEntryRequest r = erm.createMethodEntryRequest();
+            r.addClassFilter(ORDER_SERVICE);
+            r.setSuspendPolicy(EventRequest.SUSPEND_EVENT_THREAD);
+            r.enable();
+        });
+        entry.done();
+        if (bp == null) {
+            return;
+        }
+        Events.Hit hit = events.await("the breakpoint left set", e -> e instanceof BreakpointEvent && bp.equals(e.request()));
+        report.check("stopped at the breakpoint, disposing without resuming or deleting anything", hit != null,
+                hit == null ? "no hit" : Events.describe(hit.event));
+    }
+
+    /** After a previous debugger disposed with requests set and threads suspended: nothing of it is left. */
+    private void reattachClean() throws Exception {
+        Probe threads = new Probe(report, "no thread of any node is left suspended by the previous debugger");
+        List<ThreadReference> workers = workers();
+        threads.expect(workers.size() >= options.expectNodes, workers.size() + " worker(s): " + names(workers));
+        threads.attempt("suspend counts", () -> {
+            List<String> suspended = new ArrayList<>();
+            for (ThreadReference t : vm.allThreads()) {
+                if (t.suspendCount() != 0) {
+                    suspended.add(safeThreadName(t) + " (suspendCount " + t.suspendCount() + ")");
+                }
+            }
+            threads.expect(suspended.isEmpty(), "suspended: " + suspended);
+            threads.fact(vm.allThreads().size() + " threads, none suspended");
+        });
+        threads.done();
+
+        // With no request of ours, nothing may arrive: an event of the previous session's requests would.
+        List<Event> stray = events.drain(3000);
+        List<String> strayNames = new ArrayList<>();
+        for (Event e : stray) {
+            strayNames.add(Events.describe(e));
+        }
+        report.check("no event of the previous session's requests arrives (3 s)", stray.isEmpty(), stray.size() + " event(s): " + strayNames);
+
+        Demo demo = demo();
+        if (demo == null) {
+            return;
+        }
+        BreakpointRequest bp = breakpoint(demo.process, demo.processEntry, "a new breakpoint in the new session");
+        if (bp == null) {
+            return;
+        }
+        Set<String> seen = new TreeSet<>();
+        for (int hits = 0; seen.size() < options.expectNodes && hits < MAX_HITS; hits++) {
+            Events.Hit hit = events.await("the new breakpoint on every node (so far " + seen + ")", e -> e instanceof BreakpointEvent && bp.equals(e.request()));
+            if (hit == null) {
+                break;
+            }
+            String node = inspectProcessFrame(((BreakpointEvent) hit.event).thread(), demo, demo.processEntry, "new session hit " + (hits + 1));
+            if (node != null) {
+                seen.add(node);
+            }
+            hit.set.resume();
+        }
+        report.check("the new session's breakpoint hits on every node", seen.size() >= options.expectNodes, "nodes " + seen);
+        delete("breakpoint", bp);
+    }
+
+    // ---------------------------------------------------------------------------------------- late-class-one-node
+
+    /**
+     * A class loaded on one node only, while attached: one ClassPrepare, and a breakpoint set from it (as IDEs set
+     * deferred breakpoints) hits on that node.
+     */
+    private void lateClassOneNode() throws Exception {
+        String target = requireTarget();
+        if (target == null) {
+            return;
+        }
+        Probe before = new Probe(report, LATE_TASK + " is not loaded anywhere yet");
+        List<ReferenceType> loaded = before.get("classesByName", () -> vm.classesByName(LATE_TASK));
+        before.expect(loaded != null && loaded.isEmpty(), "classesByName gave " + loaded);
+        before.done();
+        ClassPrepareRequest cp = erm.createClassPrepareRequest();
+        cp.addClassFilter(LATE_TASK);
+        cp.setSuspendPolicy(EventRequest.SUSPEND_EVENT_THREAD);
+        cp.enable();
+        report.signal("late");
+        Events.Hit prepared = events.await("ClassPrepare of " + LATE_TASK + " on " + target, e -> e instanceof ClassPrepareEvent && cp.equals(e.request()));
+        if (prepared == null) {
+            return;
+        }
+        ClassPrepareEvent ce = (ClassPrepareEvent) prepared.event;
+        Probe p = new Probe(report, "ClassPrepare of " + LATE_TASK + " from " + target + "; breakpoint set in the prepared class");
+        BreakpointRequest[] bp = new BreakpointRequest[1];
+        int[] line = new int[1];
+        p.attempt("reading the event and setting the breakpoint", () -> {
+            ReferenceType late = ce.referenceType();
+            p.expect(late.name().equals(LATE_TASK), "prepared " + late.name());
+            String threadName = safeThreadName(ce.thread());
+            p.expect(threadName.equals("[" + target + "] control"), "prepared on thread " + threadName + ", expected [" + target + "] control");
+            Method run = late.methodsByName("run").get(0);
+            line[0] = distinctLines(run).get(0);
+            Integer marker = options.markers.get("late");
+            p.expect(marker == null || marker == line[0], "marker late is line " + marker + ", JDI gives " + line[0]);
+            BreakpointRequest r = erm.createBreakpointRequest(run.locationsOfLine(line[0]).get(0));
+            r.setSuspendPolicy(EventRequest.SUSPEND_ALL);
+            r.enable();
+            bp[0] = r;
+            p.fact("prepared on " + threadName + ", breakpoint at " + LATE_TASK + ".run:" + line[0]);
+        });
+        p.done();
+        prepared.set.resume();
+        if (bp[0] == null) {
+            return;
+        }
+        Events.Hit hit = events.await("the breakpoint in " + LATE_TASK + ".run on " + target, e -> e instanceof BreakpointEvent && bp[0].equals(e.request()));
+        if (hit != null) {
+            ThreadReference t = ((BreakpointEvent) hit.event).thread();
+            Probe h = new Probe(report, "breakpoint in " + LATE_TASK + ".run hits on " + target + " with its argument");
+            h.attempt("frame", () -> {
+                StackFrame f = t.frame(0);
+                h.expect(f.location().lineNumber() == line[0], "at line " + f.location().lineNumber());
+                Value arg = f.getValue(f.visibleVariableByName("nodeName"));
+                h.expect(arg instanceof StringReference && ((StringReference) arg).value().equals(target), "argument nodeName is " + arg);
+                h.expect(safeThreadName(t).equals("[" + target + "] control"), "hit on " + safeThreadName(t));
+                h.fact("hit on " + safeThreadName(t) + " at " + f.location() + ", nodeName=" + arg);
+            });
+            h.done();
+            hit.set.resume();
+        }
+        List<Event> after = events.drain(3000);
+        int morePrepares = 0;
+        for (Event e : after) {
+            morePrepares += e instanceof ClassPrepareEvent && cp.equals(e.request()) ? 1 : 0;
+        }
+        Probe once = new Probe(report, "one ClassPrepare in all, one type named " + LATE_TASK);
+        once.expect(morePrepares == 0, morePrepares + " more ClassPrepare event(s) of " + LATE_TASK);
+        List<ReferenceType> types = once.get("classesByName", () -> vm.classesByName(LATE_TASK));
+        once.expect(types != null && types.size() == 1, "classesByName gave " + types);
+        once.done();
+        delete("breakpoint", bp[0]);
+        delete("class prepare request", cp);
+    }
+
+    // ------------------------------------------------------------------------------------------------ node-killed
+
+    /** A node killed while attached: ThreadDeath for its threads, no VMDeath, the session and the other nodes go on. */
+    private void nodeKilled() throws Exception {
+        String target = requireTarget();
+        if (target == null) {
+            return;
+        }
+        Demo demo = demo();
+        if (demo == null) {
+            return;
+        }
+        ThreadDeathRequest death = erm.createThreadDeathRequest();
+        death.setSuspendPolicy(EventRequest.SUSPEND_NONE);
+        death.enable();
+        Liveness liveness = new Liveness();
+        Set<ThreadReference> targetThreads = new LinkedHashSet<>();
+        Set<String> targetNames = new TreeSet<>();
+        for (ThreadReference t : vm.allThreads()) {
+            String n = safeThreadName(t);
+            if (n.startsWith("[" + target + "] ")) {
+                targetThreads.add(t);
+                targetNames.add(n);
+            }
+        }
+        report.check("threads of " + target + " before the kill", targetNames.contains("[" + target + "] worker"), targetThreads.size() + ": " + targetNames);
+        report.signal("kill");
+        Set<ThreadReference> pending = new LinkedHashSet<>(targetThreads);
+        List<String> problems = new ArrayList<>();
+        while (!pending.isEmpty()) {
+            Events.Hit hit = events.await("ThreadDeath of " + target + "'s threads (" + pending.size() + " of " + targetThreads.size() + " left)",
+                    e -> (e instanceof ThreadDeathEvent && death.equals(e.request())) || e instanceof VMDeathEvent);
+            if (hit == null) {
+                break;
+            }
+            for (Event e : hit.set) {
+                if (e instanceof VMDeathEvent) {
+                    problems.add("VMDeath delivered");
+                } else if (e instanceof ThreadDeathEvent) {
+                    pending.remove(((ThreadDeathEvent) e).thread());
+                }
+            }
+            if (hit.set.suspendPolicy() != EventRequest.SUSPEND_NONE) {
+                hit.set.resume();
+            }
+        }
+        report.check("ThreadDeath for every thread of the killed " + target, pending.isEmpty() && problems.isEmpty(),
+                (problems.isEmpty() ? "" : "PROBLEMS: " + problems + " | ") + (targetThreads.size() - pending.size()) + " of " + targetThreads.size() + " threads");
+
+        Probe left = new Probe(report, "after the kill: attached, " + target + "'s threads gone, the others listed");
+        left.attempt("allThreads", () -> {
+            Set<String> nodes = new TreeSet<>();
+            for (ThreadReference t : vm.allThreads()) {
+                Matcher m = PREFIX.matcher(safeThreadName(t));
+                nodes.add(m.matches() ? m.group(1) : "(no prefix)");
+            }
+            left.expect(!nodes.contains(target), target + " still has threads");
+            left.expect(nodes.size() == options.expectNodes - 1, "threads of " + nodes + ", expected " + (options.expectNodes - 1) + " nodes");
+            left.fact("threads of " + nodes);
+        });
+        left.attempt("allClasses", () -> left.expect(!vm.classesByName(ORDER_SERVICE).isEmpty(), ORDER_SERVICE + " gone"));
+        left.done();
+
+        BreakpointRequest bp = breakpoint(demo.process, demo.processEntry, "breakpoint after " + target + " died");
+        if (bp != null) {
+            Set<String> seen = new TreeSet<>();
+            for (int hits = 0; seen.size() < options.expectNodes - 1 && hits < MAX_HITS; hits++) {
+                Events.Hit hit = events.await("breakpoint on the remaining nodes (so far " + seen + ")",
+                        e -> (e instanceof BreakpointEvent && bp.equals(e.request())) || e instanceof VMDeathEvent);
+                if (hit == null) {
+                    break;
+                }
+                if (hit.event instanceof VMDeathEvent) {
+                    report.fail("no VMDeath", "VMDeath delivered after " + target + " died");
+                    continue;
+                }
+                String node = inspectProcessFrame(((BreakpointEvent) hit.event).thread(), demo, demo.processEntry, "after the kill, hit " + (hits + 1));
+                if (node != null) {
+                    seen.add(node);
+                }
+                hit.set.resume();
+            }
+            report.check("the remaining nodes keep working: breakpoint hits on each", seen.size() >= options.expectNodes - 1 && !seen.contains(target), "nodes " + seen);
+            delete("breakpoint", bp);
+        }
+        List<Event> tail = events.drain(1500);
+        int deaths = 0;
+        for (Event e : tail) {
+            deaths += e instanceof VMDeathEvent ? 1 : 0;
+        }
+        report.check("no VMDeath and still attached", deaths == 0 && liveness.attached(vm), deaths + " VMDeath event(s); vm.name() " + liveness.name(vm));
+        delete("thread death request", death);
+    }
+
+    /** Whether the connection to the virtual VM still answers. */
+    private static final class Liveness {
+        boolean attached(VirtualMachine vm) {
+            try {
+                vm.allThreads();
+                return true;
+            } catch (RuntimeException e) {
+                return false;
+            }
+        }
+
+        String name(VirtualMachine vm) {
+            try {
+                return vm.name();
+            } catch (RuntimeException e) {
+                return "threw " + e;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------- node-joins
+
+    /**
+     * A configured node that starts while attached: its threads are announced (ThreadStart), the session's breakpoint
+     * and ClassPrepare request reach it, and its events arrive.
+     */
+    private void nodeJoins() throws Exception {
+        String target = requireTarget();
+        if (target == null) {
+            return;
+        }
+        Demo demo = demo();
+        if (demo == null) {
+            return;
+        }
+        Probe before = new Probe(report, target + " is not up yet");
+        before.attempt("allThreads", () -> {
+            for (ThreadReference t : vm.allThreads()) {
+                before.expect(!safeThreadName(t).startsWith("[" + target + "] "), "thread " + safeThreadName(t) + " already there");
+            }
+            before.fact(workers().size() + " worker(s): " + names(workers()));
+        });
+        before.done();
+        ThreadStartRequest start = erm.createThreadStartRequest();
+        start.setSuspendPolicy(EventRequest.SUSPEND_NONE);
+        start.enable();
+        ClassPrepareRequest cp = erm.createClassPrepareRequest();
+        cp.addClassFilter(LATE_TASK);
+        cp.setSuspendPolicy(EventRequest.SUSPEND_EVENT_THREAD);
+        cp.enable();
+        BreakpointRequest bp = breakpoint(demo.process, demo.processEntry, "breakpoint set before " + target + " joins");
+        if (bp == null) {
+            return;
+        }
+        report.signal("join");
+        Set<String> started = new TreeSet<>();
+        Events.Hit joinedHit = null;
+        for (int n = 0; joinedHit == null && n < 200; n++) {
+            Events.Hit hit = events.await("ThreadStart of [" + target + "] worker and a breakpoint hit on " + target + " (started " + started + ")",
+                    e -> (e instanceof ThreadStartEvent && start.equals(e.request())) || (e instanceof BreakpointEvent && bp.equals(e.request())));
+            if (hit == null) {
+                break;
+            }
+            boolean keep = false;
+            for (Event e : hit.set) {
+                if (e instanceof ThreadStartEvent && start.equals(e.request())) {
+                    String name = safeThreadName(((ThreadStartEvent) e).thread());
+                    if (name.startsWith("[" + target + "] ")) {
+                        started.add(name.substring(target.length() + 3));
+                    }
+                } else if (e instanceof BreakpointEvent && bp.equals(e.request())) {
+                    String name = safeThreadName(((BreakpointEvent) e).thread());
+                    keep = name.equals("[" + target + "] worker");
+                }
+            }
+            if (keep) {
+                joinedHit = hit;
+            } else if (hit.set.suspendPolicy() != EventRequest.SUSPEND_NONE) {
+                hit.set.resume();
+            }
+        }
+        report.check("ThreadStart of the joining node's threads (worker, peer-server, control)", started.containsAll(NODE_THREADS), "started on " + target + ": " + started);
+        if (joinedHit == null) {
+            report.fail("the session's breakpoint hits on the joining " + target, "no hit");
+            return;
+        }
+        String node = inspectProcessFrame(((BreakpointEvent) joinedHit.event).thread(), demo, demo.processEntry, "hit on the joining node");
+        report.check("the session's breakpoint hits on the joining " + target, target.equals(node), "hit on " + node);
+        joinedHit.set.resume();
+        delete("breakpoint", bp);
+
+        report.signal("late");
+        Events.Hit prepared = events.await("ClassPrepare of " + LATE_TASK + " on the joined " + target, e -> e instanceof ClassPrepareEvent && cp.equals(e.request()));
+        if (prepared != null) {
+            String thread = safeThreadName(((ClassPrepareEvent) prepared.event).thread());
+            report.check("the session's ClassPrepare request reaches the joined node", thread.equals("[" + target + "] control"),
+                    ((ClassPrepareEvent) prepared.event).referenceType().name() + " prepared on " + thread);
+            prepared.set.resume();
+        }
+        delete("class prepare request", cp);
+        delete("thread start request", start);
+    }
+
+    // --------------------------------------------------------------------------------------------------- redefine
+
+    /** vm.redefineClasses with a compute() that returns at least 1000: every node runs the new code. */
+    private void redefine() throws Exception {
+        if (options.classFile == null) {
+            report.fail("--class-file", "the redefine scenario needs --class-file with the changed OrderService.class");
+            return;
+        }
+        Demo demo = demo();
+        if (demo == null) {
+            return;
+        }
+        byte[] bytes = java.nio.file.Files.readAllBytes(java.nio.file.Paths.get(options.classFile));
+        Probe r = new Probe(report, "vm.redefineClasses(OrderService) with compute() returning 1000 + bonus");
+        r.expect(vm.canRedefineClasses(), "canRedefineClasses is false");
+        boolean done = r.attempt("redefineClasses", () -> vm.redefineClasses(Map.of(demo.orderService, bytes)));
+        r.fact(bytes.length + " bytes");
+        r.done();
+        if (!done) {
+            return;
+        }
+        List<ReferenceType> types = vm.classesByName(ORDER_SERVICE);
+        report.check("still one type named " + ORDER_SERVICE + ", the same mirror", types.size() == 1 && types.get(0).equals(demo.orderService), String.valueOf(types));
+        Method process = demo.orderService.methodsByName("process").get(0);
+        BreakpointRequest bp = breakpoint(process, demo.processCompute + 1, "breakpoint after the compute call");
+        if (bp == null) {
+            return;
+        }
+        Set<String> seen = new TreeSet<>();
+        for (int hits = 0; seen.size() < options.expectNodes && hits < MAX_HITS; hits++) {
+            Events.Hit hit = events.await("the breakpoint after compute on every node (so far " + seen + ")", e -> e instanceof BreakpointEvent && bp.equals(e.request()));
+            if (hit == null) {
+                break;
+            }
+            ThreadReference t = ((BreakpointEvent) hit.event).thread();
+            Probe p = new Probe(report, "redefined hit " + (hits + 1) + " [" + safeThreadName(t) + "]: total includes the new compute()");
+            p.attempt("locals", () -> {
+                StackFrame f = t.frame(0);
+                Value total = f.getValue(f.visibleVariableByName("total"));
+                String node = stringField(f.thisObject(), "nodeName");
+                p.expect(total instanceof IntegerValue && ((IntegerValue) total).value() >= 1000, node + " still runs the old compute(): total " + total);
+                p.fact(node + ": total " + total);
+                seen.add(node);
+            });
+            p.done();
+            hit.set.resume();
+        }
+        report.check("every node runs the redefined class", seen.size() >= options.expectNodes, "nodes " + seen);
+        delete("breakpoint", bp);
+    }
+
+    private String requireTarget() {
+        if (options.targetNode == null) {
+            report.fail("--target-node", "this scenario acts on one node: pass --target-node");
+        }
+        return options.targetNode;
+    }
+
     // -------------------------------------------------------------------------------------------------- helpers
 
     /** The demo's types and the lines the scenarios stop at, read through JDI and compared with the source markers. */
@@ -1277,6 +1906,10 @@ final class Scenarios {
         ReferenceType orderService;
         Method process;
         Method compute;
+        /** OrderService.homeNode: a static whose value is the node's name, different on every node. */
+        Field homeNode;
+        /** OrderService.tag(String): a static method whose answer names the node that ran it. */
+        Method tag;
         int processEntry;
         int processCompute;
         int computeBody;
@@ -1291,6 +1924,11 @@ final class Scenarios {
             d.orderService = types.get(0);
             d.process = d.orderService.methodsByName("process").get(0);
             d.compute = d.orderService.methodsByName("compute").get(0);
+            d.homeNode = d.orderService.fieldByName("homeNode");
+            p.expect(d.homeNode != null && d.homeNode.isStatic(), ORDER_SERVICE + " has no static field homeNode: " + d.homeNode);
+            List<Method> tags = d.orderService.methodsByName("tag", "(Ljava/lang/String;)Ljava/lang/String;");
+            p.expect(tags.size() == 1 && tags.get(0).isStatic(), ORDER_SERVICE + " has no static tag(String): " + tags);
+            d.tag = tags.isEmpty() ? null : tags.get(0);
             List<Integer> lines = distinctLines(d.process);
             p.expect(lines.size() >= 5, "process has lines " + lines);
             d.processEntry = marker(p, "process-entry", lines.get(0));
