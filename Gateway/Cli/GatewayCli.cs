@@ -45,33 +45,11 @@ public static class GatewayCli
         serve.SetAction(async (result, token) =>
         {
             GatewayOptions options;
+            var file = result.GetValue(config);
+            GatewayOptions Overrides(GatewayOptions fromFile) => ApplyOverrides(fromFile, result, listen, nodes, record, suspend, registry, manifest, registryToken);
             try
             {
-                options = Resolve(result.GetValue(config), result.GetValue(listen), result.GetValue(nodes) ?? []);
-                if (result.GetValue(record) is { } directory)
-                {
-                    options = options with { Record = directory };
-                }
-
-                if (result.GetValue(suspend) is { } scope)
-                {
-                    options = options with { Suspend = scope };
-                }
-
-                if (result.GetValue(registry) is { } registryAddress)
-                {
-                    options = options with { Discovery = (options.Discovery ?? new DiscoveryOptions()) with { Registry = registryAddress } };
-                }
-
-                if (result.GetValue(manifest) is { } manifestName)
-                {
-                    options = options with { Discovery = (options.Discovery ?? throw new FormatException("--manifest needs --registry (or discovery: in the file)")) with { Manifest = manifestName } };
-                }
-
-                if (result.GetValue(registryToken) is { } tokenValue)
-                {
-                    options = options with { Discovery = (options.Discovery ?? throw new FormatException("--registry-token needs --registry (or discovery: in the file)")) with { Token = tokenValue } };
-                }
+                options = Overrides(file is null ? new GatewayOptions() : GatewayConfigFile.Load(file.FullName));
             }
             catch (Exception ex) when (ex is GatewayConfigException or FormatException)
             {
@@ -91,7 +69,8 @@ public static class GatewayCli
                 return 2;
             }
 
-            using var host = GatewayHost.Build(options, result.GetValue(LogLevelOption));
+            var reload = file is null ? null : new GatewayHost.ConfigReload(file.FullName, Overrides);
+            using var host = GatewayHost.Build(options, result.GetValue(LogLevelOption), reload: reload);
             try
             {
                 await host.RunAsync(token).ConfigureAwait(false);
@@ -105,6 +84,56 @@ public static class GatewayCli
             return 0;
         });
         return serve;
+    }
+
+    /// <summary>Applies the command line's settings over the file's; also applied to every reload of the file.</summary>
+    private static GatewayOptions ApplyOverrides(
+        GatewayOptions options,
+        ParseResult result,
+        Option<string?> listen,
+        Option<string[]> nodes,
+        Option<string?> record,
+        Option<SuspendScope?> suspend,
+        Option<string?> registry,
+        Option<string?> manifest,
+        Option<string?> registryToken)
+    {
+        if (result.GetValue(listen) is { } address)
+        {
+            options = options with { Listen = address };
+        }
+
+        if (result.GetValue(nodes) is { Length: > 0 } list)
+        {
+            options = options with { Nodes = [.. list.Select(NodeOptions.Parse)] };
+        }
+
+        if (result.GetValue(record) is { } directory)
+        {
+            options = options with { Record = directory };
+        }
+
+        if (result.GetValue(suspend) is { } scope)
+        {
+            options = options with { Suspend = scope };
+        }
+
+        if (result.GetValue(registry) is { } registryAddress)
+        {
+            options = options with { Discovery = (options.Discovery ?? new DiscoveryOptions()) with { Registry = registryAddress } };
+        }
+
+        if (result.GetValue(manifest) is { } manifestName)
+        {
+            options = options with { Discovery = (options.Discovery ?? throw new FormatException("--manifest needs --registry (or discovery: in the file)")) with { Manifest = manifestName } };
+        }
+
+        if (result.GetValue(registryToken) is { } tokenValue)
+        {
+            options = options with { Discovery = (options.Discovery ?? throw new FormatException("--registry-token needs --registry (or discovery: in the file)")) with { Token = tokenValue } };
+        }
+
+        return options;
     }
 
     /// <summary>Creates the recording directory up front, so a bad path is reported before the gateway starts.</summary>
@@ -125,22 +154,5 @@ public static class GatewayCli
             await Console.Error.WriteLineAsync($"jdwp-gateway: cannot record into '{directory}': {ex.Message}").ConfigureAwait(false);
             return false;
         }
-    }
-
-    /// <summary>Combines the file (if any) with command-line overrides.</summary>
-    public static GatewayOptions Resolve(FileInfo? file, string? listen, IReadOnlyList<string> nodes)
-    {
-        var options = file is null ? new GatewayOptions() : GatewayConfigFile.Load(file.FullName);
-        if (listen is not null)
-        {
-            options = options with { Listen = listen };
-        }
-
-        if (nodes.Count > 0)
-        {
-            options = options with { Nodes = [.. nodes.Select(NodeOptions.Parse)] };
-        }
-
-        return options;
     }
 }
