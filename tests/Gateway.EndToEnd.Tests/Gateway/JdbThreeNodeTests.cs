@@ -122,6 +122,21 @@ public sealed class JdbThreeNodeTests(ThreeNodeGatewayClusterFixture fixture)
     });
 
     [Fact]
+    public Task Uncaught_exception_stops_jdb_on_the_node_that_threw_it() => WithJdbAsync(async jdb =>
+    {
+        // jdb sets "catch uncaught java.lang.Throwable" when it attaches: an exception request on every node.
+        Assert.Contains("Set uncaught java.lang.Throwable", jdb.Transcript, StringComparison.Ordinal);
+        foreach (var node in new[] { "node-b", "node-c" })
+        {
+            await Gw.Cluster[node].SendControlAsync("uncaught");
+            await jdb.WaitForAsync($@"Exception occurred: java\.lang\.IllegalArgumentException \(uncaught\)[^\n]*""thread=\[{node}\] uncaught""", Wait);
+            await jdb.ExpectAsync("where", @"\[1\] fabric\.demo\.DemoNode\.lambda\$throwUncaught\$\d+ \(DemoNode\.java:\d+\)", Wait);
+            await jdb.ExpectAsync("print nodeName", $@"nodeName = ""{node}""", Wait);
+            await jdb.ExpectAsync("cont", "> ", Wait);
+        }
+    });
+
+    [Fact]
     public Task One_suspended_thread_stays_still_while_the_other_nodes_run() => WithJdbAsync(async jdb =>
     {
         var listing = await jdb.ExpectAsync("threads", @"Group fabric:[\s\S]*?\n> ", Wait);
