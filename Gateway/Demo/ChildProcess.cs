@@ -117,8 +117,14 @@ public sealed class ChildProcess : IAsyncDisposable
                 throw Failure($"{Name} did not print /{pattern}/ within {timeout.TotalSeconds:0} s");
             }
 
-            await Task.WhenAny(changed, Task.Delay(remaining, cancellationToken)).ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                await changed.WaitAsync(remaining, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Checked at the top of the loop, with the last lines in the message.
+            }
         }
     }
 
@@ -134,7 +140,15 @@ public sealed class ChildProcess : IAsyncDisposable
             throw Failure($"{Name} did not finish within {timeout.TotalSeconds:0} s");
         }
 
-        await Task.WhenAll(_stdoutPump, _stderrPump).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(_stdoutPump, _stderrPump).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // A child of the process still holds its output open; what was read so far is kept.
+        }
+
         return _process.ExitCode;
     }
 

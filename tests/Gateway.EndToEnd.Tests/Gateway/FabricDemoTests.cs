@@ -154,6 +154,22 @@ public sealed class FabricDemoTests
         }
     }
 
+    [Fact]
+    public async Task Fabric_demo_with_a_missing_fabric_cli_says_so_and_starts_nothing()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "no-such-dir-" + Guid.NewGuid().ToString("N"), FabricCli.DllName);
+        var start = new ProcessStartInfo("dotnet");
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "jdwp-gateway.dll"), "demo", "--fabric", "--listen", "127.0.0.1:0", "--fabric-cli", missing })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        await using var demo = ChildProcess.Start("demo", start);
+        Assert.Equal(1, await demo.WaitForExitAsync(Wait, default));
+        Assert.Contains($"jdwp-gateway demo: the fabric CLI {missing} does not exist", demo.RecentOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", demo.RecentOutput, StringComparison.Ordinal);
+    }
+
     /// <summary>The fabric CLI built with these tests: Fabric.Cli's output for the same configuration and framework.</summary>
     private static string FabricCliBuild()
     {
