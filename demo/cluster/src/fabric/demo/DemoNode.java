@@ -102,7 +102,10 @@ public final class DemoNode {
         }
     }
 
-    /** A short-lived thread "uncaught" ends with an exception nobody catches, for uncaught-exception breakpoints. */
+    /**
+     * A short-lived thread "uncaught" ends with an exception nobody catches, for uncaught-exception breakpoints (the
+     * control command "uncaught", and debuggers that invoke this method).
+     */
     private static void throwUncaught(String nodeName) {
         Thread thread = new Thread(() -> {
             throw new IllegalArgumentException("uncaught on " + nodeName);
