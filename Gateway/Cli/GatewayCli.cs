@@ -41,7 +41,9 @@ public static class GatewayCli
         var registry = new Option<string?>("--registry") { Description = "Find nodes through this fabric registry, http(s)://host:port: registered nodes join and leave as they come and go (overrides the file)" };
         var manifest = new Option<string?>("--manifest") { Description = "With --registry: only nodes running this manifest, [namespace/]name:tag" };
         var registryToken = new Option<string?>("--registry-token") { Description = "With --registry: API token for reading the registry" };
-        var serve = new Command("serve", "Run the gateway in front of the configured nodes") { config, listen, nodes, record, suspend, registry, manifest, registryToken, LogLevelOption };
+        var admin = new Option<string?>("--admin") { Description = "Serve the admin HTTP listener (nodes, symbols, health) on host:port, loopback unless --admin-allow-remote (overrides the file)" };
+        var adminAllowRemote = new Option<bool>("--admin-allow-remote") { Description = "Allow a non-loopback --admin address (the admin listener has no authentication)" };
+        var serve = new Command("serve", "Run the gateway in front of the configured nodes") { config, listen, nodes, record, suspend, registry, manifest, registryToken, admin, adminAllowRemote, LogLevelOption };
         serve.SetAction(async (result, token) =>
         {
             GatewayOptions options;
@@ -72,6 +74,16 @@ public static class GatewayCli
                 {
                     options = options with { Discovery = (options.Discovery ?? throw new FormatException("--registry-token needs --registry (or discovery: in the file)")) with { Token = tokenValue } };
                 }
+
+                if (result.GetValue(admin) is { } adminAddress)
+                {
+                    options = options with { Admin = (options.Admin ?? new AdminOptions()) with { Listen = adminAddress } };
+                }
+
+                if (result.GetValue(adminAllowRemote))
+                {
+                    options = options with { Admin = (options.Admin ?? throw new FormatException("--admin-allow-remote needs --admin (or admin: in the file)")) with { AllowRemote = true } };
+                }
             }
             catch (Exception ex) when (ex is GatewayConfigException or FormatException)
             {
@@ -99,6 +111,11 @@ public static class GatewayCli
             catch (System.Net.Sockets.SocketException ex)
             {
                 await Console.Error.WriteLineAsync($"jdwp-gateway: cannot listen on {options.Listen}: {ex.Message}").ConfigureAwait(false);
+                return 1;
+            }
+            catch (Admin.AdminListenerException ex)
+            {
+                await Console.Error.WriteLineAsync($"jdwp-gateway: {ex.Message}").ConfigureAwait(false);
                 return 1;
             }
 

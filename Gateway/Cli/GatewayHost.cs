@@ -1,3 +1,4 @@
+using JdwpGateway.Admin;
 using JdwpGateway.Routing;
 using JdwpGateway.Routing.Config;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,6 +28,14 @@ public static class GatewayHost
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(sp => new GatewayServer(options, sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddHostedService(sp => new GatewayHostedService(sp.GetRequiredService<GatewayServer>(), onStarted));
+        if (options.Admin is { } admin)
+        {
+            // Admin endpoint groups: add one with AddSingleton<IAdminEndpoints>; the listener maps them all.
+            builder.Services.AddSingleton<IAdminEndpoints>(sp => new GatewayStatusEndpoints(sp.GetRequiredService<GatewayServer>()));
+            builder.Services.AddSingleton(sp => new AdminListener(admin, sp.GetServices<IAdminEndpoints>(), sp.GetRequiredService<ILoggerFactory>()));
+            builder.Services.AddHostedService(sp => new AdminHostedService(sp.GetRequiredService<AdminListener>()));
+        }
+
         return builder.Build();
     }
 
@@ -40,5 +49,12 @@ public static class GatewayHost
         }
 
         public async Task StopAsync(CancellationToken cancellationToken) => await server.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private sealed class AdminHostedService(AdminListener listener) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => listener.StartAsync(cancellationToken);
+
+        public async Task StopAsync(CancellationToken cancellationToken) => await listener.DisposeAsync().ConfigureAwait(false);
     }
 }
