@@ -23,6 +23,7 @@ public static class GatewayCli
             BuildServe(),
             DemoCommand.Build(LogLevelOption),
             DecodeCommand.Build(),
+            SymbolsCommand.Build(),
         };
         return root;
     }

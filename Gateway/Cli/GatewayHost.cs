@@ -32,6 +32,7 @@ public static class GatewayHost
         {
             // Admin endpoint groups: add one with AddSingleton<IAdminEndpoints>; the listener maps them all.
             builder.Services.AddSingleton<IAdminEndpoints>(sp => new GatewayStatusEndpoints(sp.GetRequiredService<GatewayServer>()));
+            builder.Services.AddSingleton<IAdminEndpoints>(sp => new SymbolsEndpoints(sp.GetRequiredService<GatewayServer>(), options.Discovery));
             builder.Services.AddSingleton(sp => new AdminListener(admin, sp.GetServices<IAdminEndpoints>(), sp.GetRequiredService<ILoggerFactory>()));
             builder.Services.AddHostedService(sp => new AdminHostedService(sp.GetRequiredService<AdminListener>()));
         }
