@@ -147,6 +147,21 @@ public sealed class SymbolsWhereTests(ShopVersionsFixture shop) : IClassFixture<
     }
 
     [Fact]
+    public async Task Cli_against_a_registry_that_needs_a_token_says_so_and_reads_with_it()
+    {
+        await using var guarded = await RegistryServer.StartAsync(_dir.Combine("guarded"), shop.Key, readToken: "reader-token");
+
+        var without = await RunGatewayCliAsync("symbols", "--registry", guarded.Url);
+        var wrong = await RunGatewayCliAsync("symbols", "--registry", guarded.Url, "--token", "not-the-token");
+        var with = await RunGatewayCliAsync("symbols", "--registry", guarded.Url, "--token", "reader-token");
+
+        Assert.Equal((1, $"jdwp-gateway symbols: the registry at {guarded.Url} needs a token to read the node list (401): pass --token"), (without.Code, without.Output.Trim()));
+        Assert.Equal((1, $"jdwp-gateway symbols: the token may not read the node list in the registry at {guarded.Url} (403)"), (wrong.Code, wrong.Output.Trim()));
+        Assert.True(with.Code == 0, with.Output);
+        Assert.Contains("no class matches", with.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Admin_symbols_shows_the_virtual_vms_symbols_per_node_while_a_debugger_is_attached_and_the_registrys_view()
     {
         await StartNodesAsync();
