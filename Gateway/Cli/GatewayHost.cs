@@ -1,4 +1,5 @@
 using JdwpGateway.Configuration;
+using JdwpGateway.Admin;
 using JdwpGateway.Routing;
 using JdwpGateway.Routing.Config;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,6 +44,15 @@ public static class GatewayHost
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger("JdwpGateway.Configuration")));
         }
 
+        if (options.Admin is { } admin)
+        {
+            // Admin endpoint groups: add one with AddSingleton<IAdminEndpoints>; the listener maps them all.
+            builder.Services.AddSingleton<IAdminEndpoints>(sp => new GatewayStatusEndpoints(sp.GetRequiredService<GatewayServer>()));
+            builder.Services.AddSingleton<IAdminEndpoints>(sp => new SymbolsEndpoints(sp.GetRequiredService<GatewayServer>(), options.Discovery));
+            builder.Services.AddSingleton(sp => new AdminListener(admin, sp.GetServices<IAdminEndpoints>(), sp.GetRequiredService<ILoggerFactory>()));
+            builder.Services.AddHostedService(sp => new AdminHostedService(sp.GetRequiredService<AdminListener>()));
+        }
+
         return builder.Build();
     }
 
@@ -74,5 +84,12 @@ public static class GatewayHost
             _reloader?.Dispose();
             return Task.CompletedTask;
         }
+    }
+
+    private sealed class AdminHostedService(AdminListener listener) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => listener.StartAsync(cancellationToken);
+
+        public async Task StopAsync(CancellationToken cancellationToken) => await listener.DisposeAsync().ConfigureAwait(false);
     }
 }
