@@ -221,7 +221,18 @@ public sealed partial class DebugSession
         for (var pass = 1; ; pass++)
         {
             var mapper = new ToNodeMapper(Vm, node);
-            var translated = PacketRewriter.Rewrite(body, layout, IdSizes.Eight, node.Sizes, mapper);
+            byte[] translated;
+            try
+            {
+                translated = PacketRewriter.Rewrite(body, layout, IdSizes.Eight, node.Sizes, mapper);
+            }
+            catch (JdwpProtocolException) when (mapper.Error is not null || (mapper.Misses.Count > 0 && pass < MaxPasses))
+            {
+                // An untagged value whose field or array the pass could not type was walked as void, so the rest of
+                // the body no longer fits the layout: the miss (resolved below) or the error is the cause, not the bytes.
+                translated = [];
+            }
+
             if (mapper.Error is not null || mapper.Misses.Count == 0 || pass == MaxPasses)
             {
                 return (mapper, translated);
