@@ -233,6 +233,11 @@ public sealed class RegistryGrpcService(
             throw new RpcException(new Status(StatusCode.InvalidArgument, "node must be 1-128 characters of A-Z a-z 0-9 . _ - and lease_seconds positive"));
         }
 
+        if (NodeTable.Problem(request.Jdwp, request.Manifest, request.Started, request.LeaseSeconds) is { } problem)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, problem));
+        }
+
         nodes.Register(request.Node, request.Jdwp, request.Manifest, request.Started, TimeSpan.FromSeconds(request.LeaseSeconds));
         return Task.FromResult(new Empty());
     }
