@@ -15,12 +15,27 @@ public static class GatewayConfigFile
     /// <exception cref="GatewayConfigException">The file is missing, is not valid YAML, or has unknown keys.</exception>
     public static GatewayOptions Load(string path)
     {
+        if (Directory.Exists(path))
+        {
+            throw new GatewayConfigException($"configuration file '{path}' is a directory");
+        }
+
         if (!File.Exists(path))
         {
             throw new GatewayConfigException($"configuration file '{path}' does not exist");
         }
 
-        return Parse(File.ReadAllText(path), path);
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new GatewayConfigException($"configuration file '{path}' cannot be read: {ex.Message}", ex);
+        }
+
+        return Parse(text, path);
     }
 
     /// <summary>Binds YAML text.</summary>
@@ -83,6 +98,11 @@ public static class GatewayConfigFile
         if (number.Success)
         {
             return $"'{number.Groups[1].Value}' is not a number";
+        }
+
+        if (message.StartsWith("Invalid cast from", StringComparison.Ordinal))
+        {
+            return "expected 'key: value' lines here (e.g. 'nodes:'), found a plain value";
         }
 
         if (ex.InnerException is OverflowException)

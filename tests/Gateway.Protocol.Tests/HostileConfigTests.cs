@@ -83,6 +83,23 @@ public sealed class HostileConfigTests : IDisposable
         Assert.Equal(["a"], directory.Present.Select(p => p.Options.Name));
     }
 
+    [Fact]
+    public void A_directory_given_as_the_file_is_named_as_one()
+    {
+        var ex = Assert.Throws<GatewayConfigException>(() => GatewayConfigFile.Load(_dir));
+        Assert.Contains("is a directory", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\u00ff\u00fe garbage")]
+    [InlineData("just words")]
+    public void A_file_that_is_not_a_mapping_says_so_without_naming_internal_types(string yaml)
+    {
+        var ex = Assert.Throws<GatewayConfigException>(() => GatewayConfigFile.Parse(yaml, "g.yaml"));
+        Assert.Contains("expected 'key: value' lines", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("JdwpGateway", ex.Message, StringComparison.Ordinal);
+    }
+
     private static IReadOnlyList<string> Problems(string yaml)
     {
         try
