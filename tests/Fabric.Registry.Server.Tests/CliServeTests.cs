@@ -76,5 +76,11 @@ public sealed class CliServeTests
         Assert.Contains("at least one namespace", none.Message);
         var untrusted = Assert.Throws<RegistryConfigException>(() => RegistryConfigFile.Parse("namespaces:\n  a:\n    trustedKeys: [missing.pem]\n", "r.yaml", Path.GetTempPath()));
         Assert.Contains("namespaces.a.trustedKeys", untrusted.Message);
+        var huge = Assert.Throws<RegistryConfigException>(() => RegistryConfigFile.Parse("maxBlobBytes: 1e300\n", "r.yaml", Path.GetTempPath()));
+        Assert.Contains("'1e300' is not a whole number", huge.Message);
+        var overflow = Assert.Throws<RegistryConfigException>(() => RegistryConfigFile.Parse("maxBlobBytes: 99999999999999999999999\n", "r.yaml", Path.GetTempPath()));
+        Assert.Contains("number out of range", overflow.Message);
+        var list = Assert.Throws<RegistryConfigException>(() => RegistryConfigFile.Parse("namespaces: [a]\n", "r.yaml", Path.GetTempPath()));
+        Assert.DoesNotContain("Fabric.", list.Message);
     }
 }
