@@ -245,6 +245,11 @@ public sealed class RegistryGrpcService(
     public override Task<Empty> ReportLoaded(LoadedReport request, ServerCallContext context)
     {
         RequireNodeAccess(context, null);
+        if (!nodes.CanHoldMoreLoaded(request.Node, request.Ids.Count))
+        {
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"a node's loaded report holds at most {NodeTable.MaxLoadedPerNode} IDs"));
+        }
+
         return nodes.ReportLoaded(request.Node, request.Ids.Select(ToId))
             ? Task.FromResult(new Empty())
             : throw new RpcException(new Status(StatusCode.NotFound, $"node {request.Node} is not registered"));

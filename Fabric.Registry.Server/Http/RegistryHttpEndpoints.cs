@@ -298,7 +298,16 @@ public static class RegistryHttpEndpoints
                 }
 
                 ids.Add(id);
+                if (ids.Count > NodeTable.MaxLoadedPerNode)
+                {
+                    break;
+                }
             }
+        }
+
+        if (!nodes.CanHoldMoreLoaded(node, ids.Count))
+        {
+            return Results.Text($"a node's loaded report holds at most {NodeTable.MaxLoadedPerNode} IDs\n", statusCode: 413);
         }
 
         return nodes.ReportLoaded(node, ids) ? Results.Ok() : Results.Text($"node {node} is not registered\n", statusCode: 404);

@@ -21,6 +21,12 @@ public sealed class NodeTable(TimeProvider clock)
     /// <summary>The longest lease granted: a registration must not outlive its node by more than a day.</summary>
     public const int MaxLeaseSeconds = 24 * 60 * 60;
 
+    /// <summary>
+    /// The most loaded-symbol IDs kept per node: far above any real application, low enough that a client reporting
+    /// made-up IDs cannot grow the registry's memory without bound.
+    /// </summary>
+    public const int MaxLoadedPerNode = 1_000_000;
+
     /// <summary>The longest <c>jdwp</c>, <c>manifest</c> or <c>started</c> value accepted.</summary>
     public const int MaxFieldLength = 256;
 
@@ -87,6 +93,10 @@ public sealed class NodeTable(TimeProvider clock)
 
         return true;
     }
+
+    /// <summary>False when <paramref name="more"/> further IDs would take the node past <see cref="MaxLoadedPerNode"/>.</summary>
+    public bool CanHoldMoreLoaded(string node, long more) =>
+        more <= MaxLoadedPerNode && (_loaded.TryGetValue(node, out var set) ? set.Count : 0) + more <= MaxLoadedPerNode;
 
     public IReadOnlyList<NodeInfo> Live()
     {

@@ -114,6 +114,31 @@ public sealed class HostileInputTests
     }
 
     [Fact]
+    public async Task Loaded_reports_of_made_up_ids_cannot_grow_a_node_without_bound()
+    {
+        await using var registry = await TestRegistry.StartAsync();
+        using var http = registry.Http();
+        var put = await http.PutAsync("/v1/nodes/node-1", new StringContent($"jdwp\t127.0.0.1:5005\nmanifest\tdefault/app:1\nstarted\t{Started}\nlease\t60\n"));
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+
+        var half = Fabric.Registry.Server.Nodes.NodeTable.MaxLoadedPerNode / 2;
+        for (var round = 0; round < 3; round++)
+        {
+            var body = new StringBuilder((half + 1) * 65);
+            for (var i = 0; i <= half; i++)
+            {
+                body.Append(Fabric.Registry.Symbols.SymbolId.Of(BitConverter.GetBytes(((long)round << 32) | (uint)i))).Append('\n');
+            }
+
+            var response = await http.PostAsync("/v1/nodes/node-1/loaded", new StringContent(body.ToString()));
+            Assert.Equal(round == 0 ? HttpStatusCode.OK : HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        }
+
+        var loaded = await http.GetStringAsync("/v1/nodes/node-1/loaded");
+        Assert.Equal(half + 1, loaded.Count(c => c == '\n'));
+    }
+
+    [Fact]
     public async Task A_request_with_garbage_http_gets_closed_and_the_registry_keeps_serving()
     {
         await using var registry = await TestRegistry.StartAsync();
