@@ -71,7 +71,7 @@ public sealed class GatewayServer : IAsyncDisposable
         _acceptLoop = AcceptLoopAsync(_stop.Token);
         if (_options.Discovery is { } discovery)
         {
-            _discovery = new Discovery.RegistryNodeSource(discovery, _directory, _logger);
+            _discovery = new Discovery.RegistryNodeSource(discovery, _directory, _logger, LocalEndPoint);
             _discovery.Start();
         }
     }

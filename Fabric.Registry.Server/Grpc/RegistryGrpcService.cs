@@ -233,6 +233,11 @@ public sealed class RegistryGrpcService(
             throw new RpcException(new Status(StatusCode.InvalidArgument, "node must be 1-128 characters of A-Z a-z 0-9 . _ - and lease_seconds positive"));
         }
 
+        if (NodeTable.Problem(request.Jdwp, request.Manifest, request.Started, request.LeaseSeconds) is { } problem)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, problem));
+        }
+
         nodes.Register(request.Node, request.Jdwp, request.Manifest, request.Started, TimeSpan.FromSeconds(request.LeaseSeconds));
         return Task.FromResult(new Empty());
     }
@@ -240,6 +245,11 @@ public sealed class RegistryGrpcService(
     public override Task<Empty> ReportLoaded(LoadedReport request, ServerCallContext context)
     {
         RequireNodeAccess(context, null);
+        if (!nodes.CanHoldMoreLoaded(request.Node, request.Ids.Count))
+        {
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"a node's loaded report holds at most {NodeTable.MaxLoadedPerNode} IDs"));
+        }
+
         return nodes.ReportLoaded(request.Node, request.Ids.Select(ToId))
             ? Task.FromResult(new Empty())
             : throw new RpcException(new Status(StatusCode.NotFound, $"node {request.Node} is not registered"));

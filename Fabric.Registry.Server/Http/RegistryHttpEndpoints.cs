@@ -77,7 +77,7 @@ public static class RegistryHttpEndpoints
 
         if (!SymbolId.TryParse(id, out var symbol))
         {
-            await Results.Text($"'{id}' is not a symbol ID (64 hex digits)\n", statusCode: 400).ExecuteAsync(http).ConfigureAwait(false);
+            await Results.Text($"'{Shown(id)}' is not a symbol ID (64 hex digits)\n", statusCode: 400).ExecuteAsync(http).ConfigureAwait(false);
             return;
         }
 
@@ -134,7 +134,7 @@ public static class RegistryHttpEndpoints
 
                 if (!SymbolId.TryParse(line, out var id) || ids.Count >= MaxBatchIds)
                 {
-                    await Results.Text(ids.Count >= MaxBatchIds ? $"at most {MaxBatchIds} IDs per batch\n" : $"'{line}' is not a symbol ID (64 hex digits)\n", statusCode: 400)
+                    await Results.Text(ids.Count >= MaxBatchIds ? $"at most {MaxBatchIds} IDs per batch\n" : $"'{Shown(line)}' is not a symbol ID (64 hex digits)\n", statusCode: 400)
                         .ExecuteAsync(http).ConfigureAwait(false);
                     return;
                 }
@@ -250,7 +250,7 @@ public static class RegistryHttpEndpoints
                 }
                 else if (line.Length > 0)
                 {
-                    return Results.Text($"'{line}' is not a key<TAB>value line\n", statusCode: 400);
+                    return Results.Text($"'{Shown(line)}' is not a key<TAB>value line\n", statusCode: 400);
                 }
             }
         }
@@ -263,7 +263,12 @@ public static class RegistryHttpEndpoints
 
         if (!int.TryParse(fields["lease"], NumberStyles.None, CultureInfo.InvariantCulture, out var lease) || lease <= 0)
         {
-            return Results.Text($"lease '{fields["lease"]}' must be a positive number of seconds\n", statusCode: 400);
+            return Results.Text($"lease '{Shown(fields["lease"])}' must be a positive number of seconds\n", statusCode: 400);
+        }
+
+        if (NodeTable.Problem(fields["jdwp"], fields["manifest"], fields["started"], lease) is { } problem)
+        {
+            return Results.Text(problem + "\n", statusCode: 400);
         }
 
         nodes.Register(node, fields["jdwp"], fields["manifest"], fields["started"], TimeSpan.FromSeconds(lease));
@@ -289,11 +294,20 @@ public static class RegistryHttpEndpoints
 
                 if (!SymbolId.TryParse(line, out var id))
                 {
-                    return Results.Text($"'{line}' is not a symbol ID\n", statusCode: 400);
+                    return Results.Text($"'{Shown(line)}' is not a symbol ID\n", statusCode: 400);
                 }
 
                 ids.Add(id);
+                if (ids.Count > NodeTable.MaxLoadedPerNode)
+                {
+                    break;
+                }
             }
+        }
+
+        if (!nodes.CanHoldMoreLoaded(node, ids.Count))
+        {
+            return Results.Text($"a node's loaded report holds at most {NodeTable.MaxLoadedPerNode} IDs\n", statusCode: 413);
         }
 
         return nodes.ReportLoaded(node, ids) ? Results.Ok() : Results.Text($"node {node} is not registered\n", statusCode: 404);
@@ -312,6 +326,9 @@ public static class RegistryHttpEndpoints
         bad = Results.Text((error ?? "bad manifest name") + "\n", statusCode: 400);
         return false;
     }
+
+    /// <summary>Bad input quoted in an answer, cut short: a 30 MB line must not come back as a 30 MB error.</summary>
+    private static string Shown(string text) => text.Length <= 80 ? text : string.Concat(text.AsSpan(0, 80), "...");
 
     private static IResult Refused(HttpContext http) =>
         AccessCheck.TokenOf(http) is null

@@ -18,7 +18,36 @@ public sealed class NodeTable(TimeProvider clock)
     private readonly List<Channel<(bool Joined, NodeInfo Node)>> _watchers = [];
     private readonly Lock _gate = new();
 
+    /// <summary>The longest lease granted: a registration must not outlive its node by more than a day.</summary>
+    public const int MaxLeaseSeconds = 24 * 60 * 60;
+
+    /// <summary>
+    /// The most loaded-symbol IDs kept per node: far above any real application, low enough that a client reporting
+    /// made-up IDs cannot grow the registry's memory without bound.
+    /// </summary>
+    public const int MaxLoadedPerNode = 1_000_000;
+
+    /// <summary>The longest <c>jdwp</c>, <c>manifest</c> or <c>started</c> value accepted.</summary>
+    public const int MaxFieldLength = 256;
+
     public static bool IsValidName(string node) => Manifests.ManifestName.IsValidPart(node);
+
+    /// <summary>
+    /// What is wrong with a registration's fields, or null. A tab or line break in a field would forge fields or whole
+    /// lines of <c>GET /v1/nodes</c>, which gateways read to choose the JVMs they attach to.
+    /// </summary>
+    public static string? Problem(string jdwp, string manifest, string started, long leaseSeconds)
+    {
+        foreach (var (key, value) in new[] { ("jdwp", jdwp), ("manifest", manifest), ("started", started) })
+        {
+            if (value.Length > MaxFieldLength || value.Any(char.IsControl))
+            {
+                return $"{key} must be at most {MaxFieldLength} characters without tabs, line breaks or other control characters";
+            }
+        }
+
+        return leaseSeconds is <= 0 or > MaxLeaseSeconds ? $"lease '{leaseSeconds}' must be from 1 to {MaxLeaseSeconds} seconds" : null;
+    }
 
     /// <summary>Registers or renews. Returns true when the node joined (was not live).</summary>
     public bool Register(string node, string jdwp, string manifest, string started, TimeSpan lease)
@@ -64,6 +93,10 @@ public sealed class NodeTable(TimeProvider clock)
 
         return true;
     }
+
+    /// <summary>False when <paramref name="more"/> further IDs would take the node past <see cref="MaxLoadedPerNode"/>.</summary>
+    public bool CanHoldMoreLoaded(string node, long more) =>
+        more <= MaxLoadedPerNode && (_loaded.TryGetValue(node, out var set) ? set.Count : 0) + more <= MaxLoadedPerNode;
 
     public IReadOnlyList<NodeInfo> Live()
     {

@@ -52,9 +52,10 @@ public sealed record GatewayOptions
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
+        IPEndPoint? listen = null;
         try
         {
-            _ = ListenEndPoint;
+            listen = ListenEndPoint;
         }
         catch (FormatException ex)
         {
@@ -78,7 +79,12 @@ public sealed record GatewayOptions
 
         foreach (var node in Nodes)
         {
-            problems.AddRange(node.Validate());
+            var nodeProblems = node.Validate();
+            problems.AddRange(nodeProblems);
+            if (nodeProblems.Count == 0 && listen is not null && node.IsAt(listen))
+            {
+                problems.Add($"node '{node.Name}' at {node.Address} is the gateway's own listen address: the gateway would attach to itself");
+            }
         }
 
         foreach (var dup in Nodes.GroupBy(n => n.Name, StringComparer.Ordinal).Where(g => g.Count() > 1))
@@ -236,6 +242,29 @@ public sealed record NodeOptions
         }
 
         return problems;
+    }
+
+    /// <summary>
+    /// True when this node's address reaches <paramref name="listen"/>, the gateway's own listening socket (a node
+    /// there would make the gateway its own debugger). Only addresses given as IPs or <c>localhost</c> are compared.
+    /// </summary>
+    public bool IsAt(IPEndPoint listen)
+    {
+        ArgumentNullException.ThrowIfNull(listen);
+        if (listen.Port == 0 || Port != listen.Port)
+        {
+            return false;
+        }
+
+        var host = Host;
+        IPAddress? ip = host == "localhost" ? IPAddress.Loopback : IPAddress.TryParse(host, out var parsed) ? parsed : null;
+        if (ip is null)
+        {
+            return false;
+        }
+
+        return ip.Equals(listen.Address)
+            || ((listen.Address.Equals(IPAddress.Any) || listen.Address.Equals(IPAddress.IPv6Any)) && (IPAddress.IsLoopback(ip) || ip.Equals(IPAddress.Any)));
     }
 
     internal static IPEndPoint ParseEndPoint(string text, string what)

@@ -16,23 +16,35 @@ public sealed partial class RegistryNodeSource : IAsyncDisposable
     /// <summary>The node directory source name of nodes found through the registry.</summary>
     public const string RegistrySource = "registry";
 
+    /// <summary>
+    /// The largest <c>/v1/nodes</c> answer read (about 100,000 node lines): a registry that sends more is treated as
+    /// unusable rather than buffered without bound.
+    /// </summary>
+    public const int MaxAnswerBytes = 16 * 1024 * 1024;
+
     private readonly DiscoveryOptions _options;
     private readonly NodeDirectory _directory;
     private readonly ILogger _logger;
     private readonly HttpClient _http;
     private readonly string? _manifest;
+    private readonly System.Net.IPEndPoint? _self;
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
     private string? _outage;
 
     /// <summary>Creates a source; <see cref="Start"/> begins polling.</summary>
-    public RegistryNodeSource(DiscoveryOptions options, NodeDirectory directory, ILogger logger)
+    /// <param name="options">The registry to ask.</param>
+    /// <param name="directory">The directory the registry's nodes join and leave.</param>
+    /// <param name="logger">Where changes and unusable answers are reported.</param>
+    /// <param name="self">The gateway's own listening address: a node listed there is skipped, as the gateway would attach to itself.</param>
+    public RegistryNodeSource(DiscoveryOptions options, NodeDirectory directory, ILogger logger, System.Net.IPEndPoint? self = null)
     {
+        _self = self;
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _directory = directory ?? throw new ArgumentNullException(nameof(directory));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         _manifest = options.Manifest is null ? null : ManifestNames.Normalize(options.Manifest);
-        _http = new HttpClient { BaseAddress = options.RegistryUri, Timeout = TimeSpan.FromSeconds(10) };
+        _http = new HttpClient { BaseAddress = options.RegistryUri, Timeout = TimeSpan.FromSeconds(10), MaxResponseContentBufferSize = MaxAnswerBytes };
         if (options.Token is not null)
         {
             _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.Token);
@@ -125,6 +137,11 @@ public sealed partial class RegistryNodeSource : IAsyncDisposable
             var fields = line.TrimEnd('\r').Split('\t');
             var node = fields.Length >= 3 ? new NodeOptions { Name = fields[0], Address = fields[1] } : null;
             var problems = node?.Validate() ?? ["expected node, jdwp address, manifest and start time separated by tabs"];
+            if (problems.Count == 0 && _self is not null && node!.IsAt(_self))
+            {
+                problems = ["the address is the gateway's own listen address (the gateway would attach to itself)"];
+            }
+
             if (problems.Count > 0)
             {
                 LogBadLine(_logger, _options.Registry, lineNumber, Printable(line), string.Join("; ", problems));

@@ -93,7 +93,7 @@ public sealed partial class ConfigFileReloader : IDisposable
             {
                 next = _overrides(GatewayConfigFile.Load(_path));
             }
-            catch (Exception ex) when (ex is GatewayConfigException or FormatException)
+            catch (Exception ex) when (ex is GatewayConfigException or FormatException or ArgumentException or OverflowException)
             {
                 LogRefused(_logger, _path, ex.Message);
                 return false;

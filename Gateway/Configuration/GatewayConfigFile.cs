@@ -15,12 +15,27 @@ public static class GatewayConfigFile
     /// <exception cref="GatewayConfigException">The file is missing, is not valid YAML, or has unknown keys.</exception>
     public static GatewayOptions Load(string path)
     {
+        if (Directory.Exists(path))
+        {
+            throw new GatewayConfigException($"configuration file '{path}' is a directory");
+        }
+
         if (!File.Exists(path))
         {
             throw new GatewayConfigException($"configuration file '{path}' does not exist");
         }
 
-        return Parse(File.ReadAllText(path), path);
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new GatewayConfigException($"configuration file '{path}' cannot be read: {ex.Message}", ex);
+        }
+
+        return Parse(text, path);
     }
 
     /// <summary>Binds YAML text.</summary>
@@ -45,9 +60,9 @@ public static class GatewayConfigFile
         {
             Listen = document.Listen ?? defaults.Listen,
             MaxPacketLength = document.MaxPacketLength ?? defaults.MaxPacketLength,
-            NodeConnectTimeout = Seconds(document.NodeConnectTimeoutSeconds) ?? defaults.NodeConnectTimeout,
-            NodeRetryInterval = Seconds(document.NodeRetrySeconds) ?? defaults.NodeRetryInterval,
-            DebuggerHandshakeTimeout = Seconds(document.DebuggerHandshakeTimeoutSeconds) ?? defaults.DebuggerHandshakeTimeout,
+            NodeConnectTimeout = Seconds(document.NodeConnectTimeoutSeconds, "nodeConnectTimeoutSeconds", source) ?? defaults.NodeConnectTimeout,
+            NodeRetryInterval = Seconds(document.NodeRetrySeconds, "nodeRetrySeconds", source) ?? defaults.NodeRetryInterval,
+            DebuggerHandshakeTimeout = Seconds(document.DebuggerHandshakeTimeoutSeconds, "debuggerHandshakeTimeoutSeconds", source) ?? defaults.DebuggerHandshakeTimeout,
             Record = document.Record ?? defaults.Record,
             Suspend = ParseSuspend(document.Suspend, source) ?? defaults.Suspend,
             Nodes = [.. (document.Nodes ?? []).Select(n => new NodeOptions { Name = n.Name ?? string.Empty, Address = n.Address ?? string.Empty })],
@@ -57,7 +72,7 @@ public static class GatewayConfigFile
                     Registry = d.Registry ?? string.Empty,
                     Manifest = d.Manifest,
                     Token = d.Token,
-                    PollInterval = Seconds(d.PollSeconds) ?? new DiscoveryOptions().PollInterval,
+                    PollInterval = Seconds(d.PollSeconds, "discovery pollSeconds", source) ?? new DiscoveryOptions().PollInterval,
                 }
                 : null,
             Admin = document.Admin is { } a
@@ -89,6 +104,16 @@ public static class GatewayConfigFile
             return $"'{number.Groups[1].Value}' is not a number";
         }
 
+        if (message.StartsWith("Invalid cast from", StringComparison.Ordinal))
+        {
+            return "expected 'key: value' lines here (e.g. 'nodes:'), found a plain value";
+        }
+
+        if (ex.InnerException is OverflowException)
+        {
+            return $"number out of range (at most {int.MaxValue})";
+        }
+
         if (message.Contains("Expected 'SequenceStart'", StringComparison.Ordinal))
         {
             return "expected a list here (items start with '- ', e.g. '- name: node-a')";
@@ -106,7 +131,17 @@ public static class GatewayConfigFile
         _ => throw new GatewayConfigException($"{source}: suspend '{value}' must be one of: all, node, thread"),
     };
 
-    private static TimeSpan? Seconds(double? value) => value is { } s ? TimeSpan.FromSeconds(s) : null;
+    /// <summary>
+    /// Seconds as a duration; NaN, infinities and values beyond <see cref="TimeSpan"/>'s range are refused here, as
+    /// <see cref="TimeSpan.FromSeconds(double)"/> would throw exceptions that name no key (and, in a reload, were
+    /// never caught). Finite values are range-checked by <see cref="GatewayOptions.Validate"/>.
+    /// </summary>
+    private static TimeSpan? Seconds(double? value, string key, string source) => value switch
+    {
+        null => null,
+        { } s when double.IsFinite(s) && Math.Abs(s) < TimeSpan.MaxValue.TotalSeconds => TimeSpan.FromSeconds(s),
+        { } s => throw new GatewayConfigException($"{source}: {key} {s.ToString(System.Globalization.CultureInfo.InvariantCulture)} is not a usable number of seconds"),
+    };
 
     // Mutable shapes for YamlDotNet; GatewayOptions stays immutable.
     private sealed class Document

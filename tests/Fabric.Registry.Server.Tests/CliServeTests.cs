@@ -80,5 +80,11 @@ public sealed class CliServeTests
         Assert.Contains("blobCacheMegabytes -1 is out of range", cache.Message);
         Assert.Equal(0, RegistryConfigFile.Parse("blobCacheMegabytes: 0\nnamespaces:\n  a: {}\n", "r.yaml", Path.GetTempPath()).BlobCacheBytes);
         Assert.Equal(RegistryOptions.DefaultBlobCacheBytes, RegistryConfigFile.Parse("namespaces:\n  a: {}\n", "r.yaml", Path.GetTempPath()).BlobCacheBytes);
+        var huge = Assert.Throws<RegistryConfigException>(() => RegistryConfigFile.Parse("maxBlobBytes: 1e300\n", "r.yaml", Path.GetTempPath()));
+        Assert.Contains("'1e300' is not a whole number", huge.Message);
+        var overflow = Assert.Throws<RegistryConfigException>(() => RegistryConfigFile.Parse("maxBlobBytes: 99999999999999999999999\n", "r.yaml", Path.GetTempPath()));
+        Assert.Contains("number out of range", overflow.Message);
+        var list = Assert.Throws<RegistryConfigException>(() => RegistryConfigFile.Parse("namespaces: [a]\n", "r.yaml", Path.GetTempPath()));
+        Assert.DoesNotContain("Fabric.", list.Message);
     }
 }

@@ -46,6 +46,8 @@ public sealed class StorageConfigTests
     [InlineData("storage:\n  kind: embedded\n  pth: x\n", "line 3, column 3: unknown key 'pth' (known keys here: kind, path, postgres, s3)")]
     [InlineData("storage:\n  kind: scaleout\n  s3:\n    bucktet: b\n", "unknown key 'bucktet' (known keys here: endpoint, bucket, accessKey, secretKey, region, prefix)")]
     [InlineData("storge:\n  kind: embedded\n", "unknown key 'storge' (known keys here: storage)")]
+    [InlineData("storage: [a, b]\n", "expected 'key: value' lines here, found a list or a plain value")]
+    [InlineData("just words\n", "expected 'key: value' lines here, found a list or a plain value")]
     public void MistakesAreReportedWithTheKeyAndTheFix(string yaml, string expected)
     {
         var refused = Assert.Throws<StorageConfigException>(() => StorageConfigFile.Parse(yaml, "registry.yaml"));

@@ -44,8 +44,22 @@ public static partial class StorageConfigFile
             return $"unknown key '{unknown.Groups[1].Value}' (known keys here: {known})";
         }
 
-        return message;
+        if (message.StartsWith("No node deserializer", StringComparison.Ordinal) || message.StartsWith("Invalid cast from", StringComparison.Ordinal))
+        {
+            return "expected 'key: value' lines here, found a list or a plain value";
+        }
+
+        var number = NotANumber().Match(message);
+        if (number.Success)
+        {
+            return $"'{number.Groups[1].Value}' is not a whole number";
+        }
+
+        return ex.InnerException is OverflowException ? "number out of range" : message;
     }
+
+    [GeneratedRegex(@"The input string '([^']*)' was not in a correct format")]
+    private static partial Regex NotANumber();
 
     [GeneratedRegex(@"Property '([^']*)' not found on type '[^']*?(\w+)'")]
     private static partial Regex UnknownProperty();

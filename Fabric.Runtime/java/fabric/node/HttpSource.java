@@ -7,13 +7,21 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A registry (or a peer node serving the same blob endpoint) over HTTP. Transient failures (I/O errors, timeouts,
@@ -36,6 +44,9 @@ final class HttpSource {
     }
 
     private static final long DEGRADED_NANOS = 10_000_000_000L;
+
+    /** The largest answer read: a quarter of the heap, at most 256 MiB, so an endless answer is refused, not an OOM. */
+    private static final long MAX_ANSWER_BYTES = Math.min(256L << 20, Runtime.getRuntime().maxMemory() / 4);
 
     private final String base;
     private final String metricsSource;
@@ -192,7 +203,7 @@ final class HttpSource {
                 }
             }
             try {
-                HttpResponse<byte[]> r = client.send(req, HttpResponse.BodyHandlers.ofByteArray());
+                HttpResponse<byte[]> r = exchange(req);
                 int status = r.statusCode();
                 if (status == 200 || (allow404 && status == 404)) {
                     degradedUntil = System.nanoTime();
@@ -215,6 +226,87 @@ final class HttpSource {
         }
         degradedUntil = System.nanoTime() + DEGRADED_NANOS;
         throw new IOException(last.getMessage() + " (after " + attempts + " attempt" + (attempts == 1 ? "" : "s") + ")", last);
+    }
+
+    /**
+     * One request and its whole answer within the timeout. {@link HttpRequest#timeout} covers only the wait for the
+     * headers: a registry that sends them and then stalls mid-body would otherwise hold the node for ever.
+     */
+    private HttpResponse<byte[]> exchange(HttpRequest req) throws IOException, InterruptedException {
+        CompletableFuture<HttpResponse<byte[]>> answer = client.sendAsync(req, info -> limitedBody(MAX_ANSWER_BYTES));
+        try {
+            return answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            answer.cancel(true);
+            throw new HttpTimeoutException("no complete answer within " + timeout.toMillis() + " ms");
+        } catch (InterruptedException e) {
+            answer.cancel(true);
+            throw e;
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException && !(cause instanceof Refused) && cause.getCause() instanceof Refused r) {
+                cause = r;
+            }
+            if (cause instanceof Refused r) {
+                throw new Refused(req.method() + " " + req.uri() + ": " + r.getMessage(), r.status);
+            }
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException(cause);
+        }
+    }
+
+    /** The answer's bytes, refused once they pass {@code max}. */
+    private static HttpResponse.BodySubscriber<byte[]> limitedBody(long max) {
+        HttpResponse.BodySubscriber<byte[]> bytes = HttpResponse.BodySubscribers.ofByteArray();
+        return new HttpResponse.BodySubscriber<>() {
+            private Flow.Subscription subscription;
+            private long seen;
+            private boolean over;
+
+            @Override
+            public CompletionStage<byte[]> getBody() {
+                return bytes.getBody();
+            }
+
+            @Override
+            public void onSubscribe(Flow.Subscription s) {
+                subscription = s;
+                bytes.onSubscribe(s);
+            }
+
+            @Override
+            public void onNext(List<ByteBuffer> items) {
+                if (over) {
+                    return;
+                }
+                for (ByteBuffer b : items) {
+                    seen += b.remaining();
+                }
+                if (seen > max) {
+                    over = true;
+                    subscription.cancel();
+                    bytes.onError(new Refused("answer larger than " + max + " bytes, refused", 200));
+                    return;
+                }
+                bytes.onNext(items);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                if (!over) {
+                    bytes.onError(t);
+                }
+            }
+
+            @Override
+            public void onComplete() {
+                if (!over) {
+                    bytes.onComplete();
+                }
+            }
+        };
     }
 
     private static String describe(IOException e) {
