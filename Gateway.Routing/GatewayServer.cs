@@ -59,6 +59,9 @@ public sealed class GatewayServer : IAsyncDisposable
     /// <summary>The session of the attached debugger, if any.</summary>
     public DebugSession? ActiveSession => _active;
 
+    /// <summary>Whether the attached debugger's session holds a live connection to the node at <paramref name="index"/>.</summary>
+    private bool IsConnected(int index) => _active is { } session && session.Vm.TryGetNode(index, out _);
+
     /// <summary>Binds the listening socket and starts accepting debuggers.</summary>
     public void Start()
     {
@@ -71,7 +74,7 @@ public sealed class GatewayServer : IAsyncDisposable
         _acceptLoop = AcceptLoopAsync(_stop.Token);
         if (_options.Discovery is { } discovery)
         {
-            _discovery = new Discovery.RegistryNodeSource(discovery, _directory, _logger, LocalEndPoint);
+            _discovery = new Discovery.RegistryNodeSource(discovery, _directory, _logger, LocalEndPoint, IsConnected);
             _discovery.Start();
         }
     }

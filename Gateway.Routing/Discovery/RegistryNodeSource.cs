@@ -28,6 +28,8 @@ public sealed partial class RegistryNodeSource : IAsyncDisposable
     private readonly HttpClient _http;
     private readonly string? _manifest;
     private readonly System.Net.IPEndPoint? _self;
+    private readonly Func<int, bool> _isConnected;
+    private readonly HashSet<string> _lapsed = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
     private string? _outage;
@@ -37,9 +39,15 @@ public sealed partial class RegistryNodeSource : IAsyncDisposable
     /// <param name="directory">The directory the registry's nodes join and leave.</param>
     /// <param name="logger">Where changes and unusable answers are reported.</param>
     /// <param name="self">The gateway's own listening address: a node listed there is skipped, as the gateway would attach to itself.</param>
-    public RegistryNodeSource(DiscoveryOptions options, NodeDirectory directory, ILogger logger, System.Net.IPEndPoint? self = null)
+    /// <param name="isConnected">
+    /// Whether the gateway holds a live JDWP connection to a node (by directory index) now. A node whose registration lapses while it is
+    /// connected stays: a JVM suspended by the debugger cannot renew its lease (its renewal thread is suspended too), and
+    /// a JVM that really ended closes its connection, which ends its part in the session anyway.
+    /// </param>
+    public RegistryNodeSource(DiscoveryOptions options, NodeDirectory directory, ILogger logger, System.Net.IPEndPoint? self = null, Func<int, bool>? isConnected = null)
     {
         _self = self;
+        _isConnected = isConnected ?? (_ => false);
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _directory = directory ?? throw new ArgumentNullException(nameof(directory));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
@@ -83,6 +91,7 @@ public sealed partial class RegistryNodeSource : IAsyncDisposable
             _outage = null;
         }
 
+        KeepLapsedButConnected(nodes);
         foreach (var change in _directory.Replace(nodes, RegistrySource))
         {
             LogChange(_logger, change.Options.Name, change.Options.Address, change.Joined ? "joined" : "left", _options.Registry);
@@ -122,6 +131,27 @@ public sealed partial class RegistryNodeSource : IAsyncDisposable
     }
 
     /// <summary>Lines <c>node TAB jdwp TAB manifest TAB started</c>; a malformed line is logged and skipped.</summary>
+    /// <summary>Adds to <paramref name="listed"/> the registry's nodes it no longer lists that are still connected.</summary>
+    private void KeepLapsedButConnected(List<NodeOptions> listed)
+    {
+        var names = listed.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        var kept = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (index, node) in _directory.PresentFrom(RegistrySource))
+        {
+            if (!names.Contains(node.Name) && _isConnected(index))
+            {
+                listed.Add(node);
+                kept.Add(node.Name);
+                if (_lapsed.Add(node.Name))
+                {
+                    LogLapsedButConnected(_logger, node.Name, node.Address, _options.Registry);
+                }
+            }
+        }
+
+        _lapsed.IntersectWith(kept);
+    }
+
     private List<NodeOptions> Parse(string text)
     {
         var nodes = new List<NodeOptions>();
@@ -179,6 +209,9 @@ public sealed partial class RegistryNodeSource : IAsyncDisposable
 
         return b.ToString();
     }
+
+    [LoggerMessage(204, LogLevel.Information, "discovery: node {Node} ({Address}) is no longer registered at {Registry}, but its JDWP connection is alive (a node suspended by the debugger cannot renew its lease); it stays until the connection ends", EventName = "DiscoveryLapsedButConnected")]
+    private static partial void LogLapsedButConnected(ILogger logger, string node, string address, string registry);
 
     [LoggerMessage(200, LogLevel.Information, "discovery: node {Node} ({Address}) {Change} (registry {Registry})", EventName = "DiscoveryChange")]
     private static partial void LogChange(ILogger logger, string node, string address, string change, string registry);

@@ -47,6 +47,15 @@ public sealed class NodeDirectory
         }
     }
 
+    /// <summary>The nodes present now that <paramref name="source"/> holds.</summary>
+    public IReadOnlyList<(int Index, NodeOptions Options)> PresentFrom(string source)
+    {
+        lock (_lock)
+        {
+            return [.. _entries.Where(e => e.Present && e.Source == source).Select(e => (e.Index, e.Options))];
+        }
+    }
+
     /// <summary>The name of a node by index ("gateway" for the gateway's own index and unknown ones).</summary>
     public string NameOf(int index)
     {

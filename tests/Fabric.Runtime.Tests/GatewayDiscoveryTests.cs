@@ -66,8 +66,46 @@ public sealed class GatewayDiscoveryTests(AppsFixture apps) : IClassFixture<Apps
         Assert.True(await nodeB.WaitForExitAsync() == 0, nodeB.Output);
     }
 
-    private NodeProcess StartNode(string name) => NodeProcess.Start(new NodeLaunchOptions
+    [Fact]
+    public async Task A_node_suspended_by_the_debugger_past_its_lease_stays_in_the_session()
     {
+        await _registry.PublishAsync(apps.ShopClasses, "shop:2.0", apps.Key);
+        using var nodeA = StartNode("node-a", leaseSeconds: 3);
+        await nodeA.WaitForAsync("^ready$");
+        var options = new GatewayOptions
+        {
+            Listen = "127.0.0.1:0",
+            Discovery = new DiscoveryOptions { Registry = _registry.Url, Manifest = "shop:2.0", PollInterval = TimeSpan.FromMilliseconds(200) },
+        };
+        await using var gateway = new GatewayServer(options, NullLoggerFactory.Instance);
+        gateway.Start();
+        await Until(() => Task.FromResult(gateway.Nodes.Present.Count == 1), "node-a discovered through the registry");
+        await using var debugger = await AttachAsync(gateway.LocalEndPoint);
+        var before = await ThreadNamesAsync(debugger);
+        Assert.Contains(before, n => n.StartsWith("[node-a] ", StringComparison.Ordinal));
+
+        // VirtualMachine.Suspend stops every thread of node-a, its lease renewal too: the registry drops it.
+        Assert.Equal(0, (await debugger.SendCommandAsync(1, 8, []).WaitAsync(Wait)).ErrorCode);
+        using var http = new HttpClient { BaseAddress = new Uri(_registry.Url) };
+        await Until(async () => !(await http.GetStringAsync("v1/nodes")).Contains("node-a", StringComparison.Ordinal), "node-a's lease lapsed at the registry");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+
+        // The gateway keeps it: the debugger still sees its threads, stopped where they were.
+        Assert.Single(gateway.Nodes.Present);
+        Assert.Equal(before.Order(), (await ThreadNamesAsync(debugger)).Order());
+        Assert.Contains("node-a", await VersionAsync(debugger), StringComparison.Ordinal);
+
+        // Resumed, the node renews its registration and is still the same node of the same session.
+        Assert.Equal(0, (await debugger.SendCommandAsync(1, 9, []).WaitAsync(Wait)).ErrorCode);
+        await Until(async () => (await http.GetStringAsync("v1/nodes")).Contains("node-a", StringComparison.Ordinal), "node-a registered again");
+        Assert.Equal(before.Order(), (await ThreadNamesAsync(debugger)).Order());
+        await nodeA.SendLineAsync("");
+        Assert.True(await nodeA.WaitForExitAsync() == 0, nodeA.Output);
+    }
+
+    private NodeProcess StartNode(string name, int? leaseSeconds = null) => NodeProcess.Start(new NodeLaunchOptions
+    {
+        LauncherOptions = leaseSeconds is { } lease ? ["--lease-seconds", lease.ToString(System.Globalization.CultureInfo.InvariantCulture)] : [],
         Registry = _registry.Url,
         Manifest = "shop:2.0",
         MainClass = "com.shop.Main",
