@@ -1,4 +1,5 @@
 using System.Net;
+using Fabric.Registry.Server.Telemetry;
 using Fabric.Registry.Signing;
 using Fabric.Registry.Storage.Configuration;
 
@@ -36,6 +37,9 @@ public sealed record RegistryOptions(
     long MaxBlobBytes)
 {
     public const long DefaultMaxBlobBytes = 64L * 1024 * 1024;
+
+    /// <summary>Metrics and traces (<c>telemetry:</c>); Prometheus on, OTLP off unless configured.</summary>
+    public TelemetryOptions Telemetry { get; init; } = TelemetryOptions.Default;
 
     /// <summary>A caller's roles in <paramref name="ns"/>: anonymous rights plus those of its token.</summary>
     public Role RolesOf(string ns, string? token)

@@ -1,4 +1,5 @@
 using System.Net;
+using Fabric.Registry.Server.Telemetry;
 using Fabric.Registry.Signing;
 using Fabric.Registry.Storage.Configuration;
 using YamlDotNet.Core;
@@ -155,9 +156,10 @@ public static class RegistryConfigFile
             problems.Add("maxBlobBytes must be positive");
         }
 
+        var telemetry = TelemetryConfig.ToOptions(doc.Telemetry, problems);
         return problems.Count > 0
             ? throw new RegistryConfigException($"{source}: {string.Join("; ", problems)}")
-            : new RegistryOptions(storage!, http!, grpc!, tls, namespaces, max);
+            : new RegistryOptions(storage!, http!, grpc!, tls, namespaces, max) { Telemetry = telemetry };
     }
 
     private static IPEndPoint? Endpoint(string text, string key, List<string> problems)
@@ -182,6 +184,8 @@ public static class RegistryConfigFile
         public Dictionary<string, NamespaceDocument>? Namespaces { get; set; }
 
         public long? MaxBlobBytes { get; set; }
+
+        public TelemetryDocument? Telemetry { get; set; }
     }
 
     private sealed class ListenDocument

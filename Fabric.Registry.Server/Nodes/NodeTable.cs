@@ -20,6 +20,9 @@ public sealed class NodeTable(TimeProvider clock)
 
     public static bool IsValidName(string node) => Manifests.ManifestName.IsValidPart(node);
 
+    /// <summary>Nodes holding a lease (one that ran out counts until the next expiry pass, at most a second).</summary>
+    public int Count => _nodes.Count;
+
     /// <summary>Registers or renews. Returns true when the node joined (was not live).</summary>
     public bool Register(string node, string jdwp, string manifest, string started, TimeSpan lease)
     {
