@@ -42,6 +42,9 @@ public sealed record GatewayOptions
     /// </summary>
     public DiscoveryOptions? Discovery { get; init; }
 
+    /// <summary>Metrics and traces (see <see cref="TelemetryOptions"/>).</summary>
+    public TelemetryOptions Telemetry { get; init; } = new();
+
     /// <summary>Parses <see cref="Listen"/>.</summary>
     public IPEndPoint ListenEndPoint => NodeOptions.ParseEndPoint(Listen, "listen");
 
@@ -67,6 +70,8 @@ public sealed record GatewayOptions
         {
             problems.AddRange(Discovery.Validate());
         }
+
+        problems.AddRange(Telemetry.Validate());
 
         foreach (var node in Nodes)
         {

@@ -1,5 +1,7 @@
 using JdwpGateway.Routing;
 using JdwpGateway.Routing.Config;
+using JdwpGateway.Routing.Telemetry;
+using JdwpGateway.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -25,7 +27,8 @@ public static class GatewayHost
         });
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(sp => new GatewayServer(options, sp.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddGatewayTelemetry(options.Telemetry);
+        builder.Services.AddSingleton(sp => new GatewayServer(options, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<GatewayMetrics>()));
         builder.Services.AddHostedService(sp => new GatewayHostedService(sp.GetRequiredService<GatewayServer>(), onStarted));
         return builder.Build();
     }

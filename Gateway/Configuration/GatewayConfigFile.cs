@@ -9,7 +9,7 @@ namespace JdwpGateway.Configuration;
 /// Reads <c>gateway.yaml</c>. The file's shape is documented in docs/configuration.md; unknown keys are errors so a
 /// typo never silently falls back to a default.
 /// </summary>
-public static class GatewayConfigFile
+public static partial class GatewayConfigFile
 {
     /// <summary>Loads and binds a YAML file.</summary>
     /// <exception cref="GatewayConfigException">The file is missing, is not valid YAML, or has unknown keys.</exception>
@@ -60,6 +60,7 @@ public static class GatewayConfigFile
                     PollInterval = Seconds(d.PollSeconds) ?? new DiscoveryOptions().PollInterval,
                 }
                 : null,
+            Telemetry = TelemetryDocument.ToOptions(document.Telemetry),
         };
     }
 
@@ -74,7 +75,9 @@ public static class GatewayConfigFile
             {
                 nameof(NodeDocument) => "name, address",
                 nameof(DiscoveryDocument) => "registry, manifest, token, pollSeconds",
-                _ => "listen, nodes, discovery, maxPacketLength, nodeConnectTimeoutSeconds, nodeRetrySeconds, debuggerHandshakeTimeoutSeconds, record, suspend",
+                nameof(TelemetryDocument) => TelemetryDocument.Keys,
+                nameof(OtlpDocument) => OtlpDocument.Keys,
+                _ => "listen, nodes, discovery, maxPacketLength, nodeConnectTimeoutSeconds, nodeRetrySeconds, debuggerHandshakeTimeoutSeconds, record, suspend, telemetry",
             };
             return $"unknown key '{unknown.Groups[1].Value}' (known keys here: {known})";
         }
@@ -124,6 +127,8 @@ public static class GatewayConfigFile
         public List<NodeDocument>? Nodes { get; set; }
 
         public DiscoveryDocument? Discovery { get; set; }
+
+        public TelemetryDocument? Telemetry { get; set; }
     }
 
     private sealed class DiscoveryDocument

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
-using Fabric.Registry.Server.Tests.Telemetry.Otlp;
+using OtlpProto;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
