@@ -57,12 +57,43 @@ public static class TelemetrySetup
         }
     }
 
+    /// <summary>
+    /// For a short command (<c>fabric gc</c>) that runs no server: exports <paramref name="meterAndSource"/> over OTLP
+    /// when configured, and flushes everything on dispose. Null when OTLP is off (Prometheus needs a server to scrape).
+    /// </summary>
+    public static IDisposable? ExportCommand(TelemetryOptions options, string meterAndSource)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Otlp is not { } otlp)
+        {
+            return null;
+        }
+
+        var resource = ResourceBuilder.CreateDefault().AddService(options.ServiceName);
+        var meters = OpenTelemetry.Sdk.CreateMeterProviderBuilder().SetResourceBuilder(resource).AddMeter(meterAndSource)
+            .AddOtlpExporter((exporter, reader) => Configure(exporter, otlp, "v1/metrics")).Build();
+        var tracer = OpenTelemetry.Sdk.CreateTracerProviderBuilder().SetResourceBuilder(resource).AddSource(meterAndSource)
+            .SetSampler(new TraceIdRatioBasedSampler(options.TracesSampleRatio))
+            .AddOtlpExporter(exporter => Configure(exporter, otlp, "v1/traces")).Build();
+        return new Exporters(meters, tracer);
+    }
+
     public static void MapRegistryTelemetry(this WebApplication app, TelemetryOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Prometheus)
         {
             app.MapPrometheusScrapingEndpoint(MetricsPath);
+        }
+    }
+
+    private sealed class Exporters(MeterProvider meters, TracerProvider tracer) : IDisposable
+    {
+        // Disposing a provider exports what it holds.
+        public void Dispose()
+        {
+            tracer.Dispose();
+            meters.Dispose();
         }
     }
 

@@ -85,7 +85,10 @@ public sealed class ServeProcess : IAsyncDisposable
 
     public Fabric.Cli.GrpcRegistryStore Grpc(string? token = null) => new(GrpcAddress, token, "default");
 
-    public async ValueTask DisposeAsync()
+    public string ConfigPath => Path.Combine(Root, "registry.yaml");
+
+    /// <summary>Ends the server, keeping its directory (for commands that run on the registry host afterwards).</summary>
+    public async Task StopAsync()
     {
         if (!_process.HasExited)
         {
@@ -93,6 +96,11 @@ public sealed class ServeProcess : IAsyncDisposable
         }
 
         await _process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
         _process.Dispose();
         Key.Dispose();
         try

@@ -169,6 +169,43 @@ public sealed class RegistryTelemetryTests
     }
 
     [Fact]
+    public async Task Fabric_gc_exports_its_run_and_span_over_otlp()
+    {
+        await using var collector = await OtlpReceiver.StartAsync();
+        await using var serve = await ServeProcess.StartAsync($"""
+            telemetry:
+              serviceName: registry-gc
+              otlp:
+                endpoint: {collector.Address}
+                protocol: http
+
+            """);
+        using (var grpc = serve.Grpc())
+        {
+            // Uploaded, never named by a manifest: garbage once the grace period is over.
+            foreach (var text in new[] { "orphan one", "orphan two" })
+            {
+                var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+                Assert.True(await grpc.PutAsync(SymbolId.Of(bytes), new MemoryStream(bytes), 1000));
+            }
+        }
+
+        await serve.StopAsync();
+        var gc = await FabricProcess.RunAsync(serve.Root, "gc", "--config", serve.ConfigPath, "--grace", "00:00:00");
+        Assert.True(gc.Exit == 0, gc.Out + gc.Err);
+        Assert.Contains("removed 2 of 2 blobs", gc.Out);
+
+        // The command flushes as it ends: everything is there without waiting for an export interval.
+        var runs = collector.Metrics.Single(m => m.Metric.Name == "fabric.registry.gc.runs");
+        Assert.Equal("registry-gc", runs.Service);
+        Assert.Equal(("sweep", 1L), (OtlpReceiver.Attribute(runs.Metric.Sum.DataPoints.Single().Attributes, "mode"), runs.Metric.Sum.DataPoints.Single().AsInt));
+        Assert.Equal(2, collector.Metrics.Single(m => m.Metric.Name == "fabric.registry.gc.removed.blobs").Metric.Sum.DataPoints.Single().AsInt);
+        Assert.Equal("orphan one".Length + "orphan two".Length, collector.Metrics.Single(m => m.Metric.Name == "fabric.registry.gc.removed.bytes").Metric.Sum.DataPoints.Single().AsInt);
+        var span = collector.Spans.Single(s => s.Name == "fabric.registry.gc");
+        Assert.Equal("2", OtlpReceiver.Attribute(span.Attributes, "fabric.gc.removed"));
+    }
+
+    [Fact]
     public void Telemetry_config_errors_name_their_key()
     {
         var e = Assert.Throws<RegistryConfigException>(() => RegistryConfigFile.Parse(
