@@ -112,16 +112,20 @@ public sealed class GatewayMetrics : IDisposable
 
     public void Packet(PacketDirection direction, int length)
     {
-        var tag = Directions[(int)direction];
-        _packets.Add(1, tag);
-        _bytes.Add(length, tag);
+        if (_packets.Enabled || _bytes.Enabled)
+        {
+            var tag = Directions[(int)direction];
+            _packets.Add(1, tag);
+            _bytes.Add(length, tag);
+        }
     }
 
     /// <summary>A debugger command arrived: starts its clock and, if traced, its span.</summary>
     public CommandTrace CommandStarted(byte set, byte command)
     {
         var activity = Source.HasListeners() ? StartCommandSpan(set, command) : null;
-        return new CommandTrace(Stopwatch.GetTimestamp(), set, command, activity);
+        var started = activity is not null || _commandDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+        return new CommandTrace(started, set, command, activity);
     }
 
     /// <summary>Its reply (of <paramref name="replyLength"/> bytes) is being sent to the debugger.</summary>
@@ -130,6 +134,11 @@ public sealed class GatewayMetrics : IDisposable
     {
         ArgumentNullException.ThrowIfNull(vm);
         Packet(PacketDirection.ToDebugger, replyLength);
+        if (!_commands.Enabled && !_commandDuration.Enabled && !_fanOutWidth.Enabled && trace.Activity is null)
+        {
+            return;
+        }
+
         var tags = CommandTags.For(trace.Set, trace.Command);
         var error = CommandTags.Error(errorCode);
         if (_commands.Enabled)
@@ -137,7 +146,7 @@ public sealed class GatewayMetrics : IDisposable
             _commands.Add(1, tags.Command, error, tags.Route);
         }
 
-        if (_commandDuration.Enabled)
+        if (_commandDuration.Enabled && trace.Started != 0)
         {
             _commandDuration.Record(Stopwatch.GetElapsedTime(trace.Started).TotalSeconds, tags.Command, tags.Route);
         }
