@@ -101,6 +101,11 @@ public static class GatewayCli
                 await Console.Error.WriteLineAsync($"jdwp-gateway: cannot listen on {options.Listen}: {ex.Message}").ConfigureAwait(false);
                 return 1;
             }
+            catch (InvalidOperationException ex) when (ex.InnerException is System.Net.HttpListenerException listener)
+            {
+                await Console.Error.WriteLineAsync($"jdwp-gateway: cannot serve metrics on telemetry.prometheus.listen {options.Telemetry.Prometheus?.Listen}: {listener.Message}").ConfigureAwait(false);
+                return 1;
+            }
 
             return 0;
         });

@@ -77,6 +77,7 @@ public static partial class GatewayConfigFile
                 nameof(DiscoveryDocument) => "registry, manifest, token, pollSeconds",
                 nameof(TelemetryDocument) => TelemetryDocument.Keys,
                 nameof(OtlpDocument) => OtlpDocument.Keys,
+                nameof(PrometheusDocument) => PrometheusDocument.Keys,
                 _ => "listen, nodes, discovery, maxPacketLength, nodeConnectTimeoutSeconds, nodeRetrySeconds, debuggerHandshakeTimeoutSeconds, record, suspend, telemetry",
             };
             return $"unknown key '{unknown.Groups[1].Value}' (known keys here: {known})";

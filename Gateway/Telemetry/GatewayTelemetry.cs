@@ -13,13 +13,16 @@ namespace JdwpGateway.Telemetry;
 /// <c>telemetry:</c> asks for.</summary>
 public static class GatewayTelemetry
 {
+    /// <summary>Where the Prometheus text endpoint is served.</summary>
+    public const string MetricsPath = "/metrics";
+
     /// <summary>Registers <see cref="GatewayMetrics"/> and, when anything is exported, the SDK.</summary>
     public static IServiceCollection AddGatewayTelemetry(this IServiceCollection services, RoutingTelemetry options)
     {
         ArgumentNullException.ThrowIfNull(options);
         services.AddMetrics();
         services.AddSingleton(sp => new GatewayMetrics(sp.GetRequiredService<IMeterFactory>()));
-        if (options.Otlp is null && !options.Prometheus)
+        if (options.Otlp is null && options.Prometheus is null)
         {
             return services;
         }
@@ -28,6 +31,18 @@ public static class GatewayTelemetry
         otel.WithMetrics(metrics =>
         {
             metrics.AddMeter(GatewayMetrics.Name);
+            if (options.Prometheus is { } prometheus)
+            {
+                var endPoint = System.Net.IPEndPoint.Parse(prometheus.Listen);
+                metrics.AddPrometheusHttpListener(p =>
+                {
+                    p.Host = endPoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{endPoint.Address}]" : endPoint.Address.ToString();
+                    p.Port = endPoint.Port;
+                    p.ScrapeEndpointPath = MetricsPath;
+                    p.ScrapeResponseCacheDurationMilliseconds = 0;
+                });
+            }
+
             if (options.Otlp is { } otlp)
             {
                 metrics.AddOtlpExporter((exporter, reader) =>

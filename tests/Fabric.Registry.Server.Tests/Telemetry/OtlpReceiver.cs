@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
-using OtlpProto;
+using TelemetryTesting.Otlp;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;

@@ -7,6 +7,7 @@ using Fabric.Registry.Server.Tests.Support;
 using Fabric.Registry.Signing;
 using Fabric.Registry.Storage;
 using Fabric.Registry.Symbols;
+using TelemetryTesting;
 using Google.Protobuf;
 using Grpc.Core;
 

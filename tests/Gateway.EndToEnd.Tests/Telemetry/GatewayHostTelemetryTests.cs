@@ -5,6 +5,7 @@ using JdwpGateway.EndToEnd.Tests.BadInput;
 using JdwpGateway.Routing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using TelemetryTesting;
 using Xunit;
 
 namespace JdwpGateway.EndToEnd.Tests.Telemetry;
@@ -85,6 +86,86 @@ public sealed class GatewayHostTelemetryTests
     }
 
     [Fact]
+    public async Task Prometheus_endpoint_counts_the_commands_a_debugger_sent()
+    {
+        var java = JavaToolchain.Find();
+        var classes = await new DemoAppBuilder(java).BuildAsync();
+        await using var cluster = await DemoCluster.StartAsync(2, java, classes);
+        var port = FreePort.Next();
+        var options = GatewayConfigFile.Parse($"""
+            listen: 127.0.0.1:0
+            nodes:
+              - name: node-a
+                address: 127.0.0.1:{cluster.Nodes[0].JdwpPort}
+              - name: node-b
+                address: 127.0.0.1:{cluster.Nodes[1].JdwpPort}
+            telemetry:
+              prometheus:
+                listen: 127.0.0.1:{port}
+            """);
+        var started = new TaskCompletionSource<GatewayServer>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var host = GatewayHost.Build(options, LogLevel.Warning, started.SetResult);
+        await host.StartAsync();
+        try
+        {
+            var server = await started.Task.WaitAsync(Wait);
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            var before = await PrometheusText.ScrapeAsync(http);
+            await using (var debugger = await RawDebugger.AttachAsync(server.LocalEndPoint, Wait))
+            {
+                for (var i = 0; i < 4; i++)
+                {
+                    Assert.Equal(0, (await debugger.VersionAsync(Wait)).Error);
+                }
+
+                Assert.Equal(0, (await debugger.CommandAsync(1, 4, [], Wait)).ErrorCode);
+                Assert.Equal(0, (await debugger.CommandAsync(1, 4, [], Wait)).ErrorCode);
+            }
+
+            var after = await PrometheusText.ScrapeAsync(http);
+            double Delta(string name, params (string, string)[] labels) => after.Value(name, labels) - before.Value(name, labels);
+            Assert.Equal(4, Delta("jdwp_gateway_commands_total", ("jdwp_command", "VirtualMachine.Version"), ("jdwp_error", "None"), ("gateway_route", "synthesized")));
+            Assert.Equal(2, Delta("jdwp_gateway_commands_total", ("jdwp_command", "VirtualMachine.AllThreads"), ("gateway_route", "fan-out")));
+            Assert.Equal(6, Delta("jdwp_gateway_commands_total"));
+            Assert.Equal(6, Delta("jdwp_gateway_command_duration_seconds_count"));
+            Assert.Equal(2, Delta("jdwp_gateway_fan_out_width_count"));
+            Assert.Equal(4, Delta("jdwp_gateway_fan_out_width_sum"));
+            Assert.Equal(6, Delta("jdwp_gateway_packets_total", ("direction", "debugger_to_gateway")));
+            Assert.Equal(6 * 11, Delta("jdwp_gateway_bytes_total", ("direction", "debugger_to_gateway")));
+            Assert.Equal(2, Delta("jdwp_gateway_node_changes_total", ("change", "joined")));
+            Assert.Equal(1, Delta("jdwp_gateway_sessions_total"));
+            Assert.Contains("otel_scope_name=\"JdwpGateway\"", after.Text);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_metrics_address_in_use_stops_serve_with_one_clear_line()
+    {
+        using var occupant = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        occupant.Start();
+        var port = ((System.Net.IPEndPoint)occupant.LocalEndpoint).Port;
+        var config = Path.Combine(Directory.CreateTempSubdirectory("gateway-telemetry-").FullName, "gateway.yaml");
+        File.WriteAllText(config, $"listen: 127.0.0.1:0\nnodes:\n  - name: a\n    address: 127.0.0.1:1\ntelemetry:\n  prometheus:\n    listen: 127.0.0.1:{port}\n");
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "jdwp-gateway.dll"), "serve", "--config", config })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var gateway = System.Diagnostics.Process.Start(start)!;
+        var stderr = gateway.StandardError.ReadToEndAsync();
+        _ = gateway.StandardOutput.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(Wait);
+        await gateway.WaitForExitAsync(timeout.Token);
+        Assert.Equal(1, gateway.ExitCode);
+        Assert.Equal($"jdwp-gateway: cannot serve metrics on telemetry.prometheus.listen 127.0.0.1:{port}: Address already in use", (await stderr).Trim());
+    }
+
+    [Fact]
     public void Telemetry_keys_are_bound_and_checked()
     {
         var defaults = GatewayConfigFile.Parse("nodes:\n  - name: a\n    address: 127.0.0.1:5005\n").Telemetry;
@@ -92,11 +173,13 @@ public sealed class GatewayHostTelemetryTests
         Assert.Equal(0, defaults.TracesSampleRatio);
         Assert.Equal("jdwp-gateway", defaults.ServiceName);
 
-        var bad = GatewayConfigFile.Parse("nodes:\n  - name: a\n    address: 127.0.0.1:5005\ntelemetry:\n  tracesSampleRatio: 1.5\n  otlp:\n    endpoint: somewhere\n    protocol: udp\n");
+        Assert.Null(defaults.Prometheus);
+        var bad = GatewayConfigFile.Parse("nodes:\n  - name: a\n    address: 127.0.0.1:5005\ntelemetry:\n  tracesSampleRatio: 1.5\n  prometheus:\n    listen: 127.0.0.1:0\n  otlp:\n    endpoint: somewhere\n    protocol: udp\n");
         var problems = string.Join("\n", bad.Validate());
         Assert.Contains("telemetry.otlp.endpoint 'somewhere'", problems);
         Assert.Contains("telemetry.otlp.protocol 'udp' must be grpc or http", problems);
         Assert.Contains("telemetry.tracesSampleRatio 1.5", problems);
+        Assert.Contains("telemetry.prometheus.listen '127.0.0.1:0' must be ip:port with a port above 0", problems);
 
         var unknown = Assert.Throws<GatewayConfigException>(() => GatewayConfigFile.Parse("telemetry:\n  otlp:\n    url: http://x\n"));
         Assert.Contains("unknown key 'url' (known keys here: endpoint, protocol, exportIntervalSeconds)", unknown.Message);

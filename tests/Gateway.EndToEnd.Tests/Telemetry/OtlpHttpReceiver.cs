@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
-using OtlpProto;
+using TelemetryTesting.Otlp;
 using JdwpGateway.Demo;
 
 namespace JdwpGateway.EndToEnd.Tests.Telemetry;

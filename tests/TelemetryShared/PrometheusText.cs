@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Xunit;
 
-namespace Fabric.Registry.Server.Tests.Telemetry;
+namespace TelemetryTesting;
 
 /// <summary>The samples of one scrape in the Prometheus text exposition format.</summary>
 public sealed partial class PrometheusText
