@@ -42,6 +42,9 @@ public sealed record GatewayOptions
     /// </summary>
     public DiscoveryOptions? Discovery { get; init; }
 
+    /// <summary>The admin HTTP listener (nodes, symbols, health); null (the default) serves none.</summary>
+    public AdminOptions? Admin { get; init; }
+
     /// <summary>Metrics and traces (see <see cref="TelemetryOptions"/>).</summary>
     public TelemetryOptions Telemetry { get; init; } = new();
 
@@ -69,6 +72,11 @@ public sealed record GatewayOptions
         if (Discovery is not null)
         {
             problems.AddRange(Discovery.Validate());
+        }
+
+        if (Admin is not null)
+        {
+            problems.AddRange(Admin.Validate());
         }
 
         problems.AddRange(Telemetry.Validate());

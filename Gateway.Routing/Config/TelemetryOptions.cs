@@ -6,8 +6,9 @@ namespace JdwpGateway.Routing.Config;
 /// </summary>
 public sealed record TelemetryOptions
 {
-    /// <summary>Serve the Prometheus text format at <c>/metrics</c> on its own address; null (the default) serves none.</summary>
-    public PrometheusOptions? Prometheus { get; init; }
+    /// <summary>Serve the Prometheus text format at <c>/metrics</c> on the admin listener (when <c>admin:</c> is
+    /// configured). Default on.</summary>
+    public bool Prometheus { get; init; } = true;
 
     /// <summary>Push metrics (and sampled traces) over OTLP; null (the default) pushes nothing.</summary>
     public OtlpOptions? Otlp { get; init; }
@@ -22,11 +23,6 @@ public sealed record TelemetryOptions
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
-        if (Prometheus is { } prometheus && (!System.Net.IPEndPoint.TryParse(prometheus.Listen, out var endPoint) || endPoint.Port == 0 || !prometheus.Listen.Contains(':', StringComparison.Ordinal)))
-        {
-            problems.Add($"telemetry.prometheus.listen '{prometheus.Listen}' must be ip:port with a port above 0, e.g. 127.0.0.1:9464");
-        }
-
         if (Otlp is { } otlp)
         {
             if (!Uri.TryCreate(otlp.Endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
@@ -57,13 +53,6 @@ public sealed record TelemetryOptions
 
         return problems;
     }
-}
-
-/// <summary>Where the Prometheus scrape endpoint listens.</summary>
-public sealed record PrometheusOptions
-{
-    /// <summary><c>ip:port</c>; <c>/metrics</c> is served there.</summary>
-    public string Listen { get; init; } = string.Empty;
 }
 
 /// <summary>Where OTLP goes: <see cref="Endpoint"/> is the collector's base URL (for <c>http</c>, <c>/v1/metrics</c>

@@ -9,7 +9,7 @@ public static partial class GatewayConfigFile
     {
         public const string Keys = "prometheus, otlp, serviceName, tracesSampleRatio";
 
-        public PrometheusDocument? Prometheus { get; set; }
+        public bool? Prometheus { get; set; }
 
         public OtlpDocument? Otlp { get; set; }
 
@@ -22,7 +22,7 @@ public static partial class GatewayConfigFile
             var defaults = new TelemetryOptions();
             return document is null ? defaults : new TelemetryOptions
             {
-                Prometheus = document.Prometheus is { } p ? new PrometheusOptions { Listen = p.Listen ?? string.Empty } : defaults.Prometheus,
+                Prometheus = document.Prometheus ?? defaults.Prometheus,
                 Otlp = document.Otlp is { } o
                     ? new OtlpOptions
                     {
@@ -35,13 +35,6 @@ public static partial class GatewayConfigFile
                 TracesSampleRatio = document.TracesSampleRatio ?? defaults.TracesSampleRatio,
             };
         }
-    }
-
-    private sealed class PrometheusDocument
-    {
-        public const string Keys = "listen";
-
-        public string? Listen { get; set; }
     }
 
     private sealed class OtlpDocument

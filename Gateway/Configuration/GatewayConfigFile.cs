@@ -60,6 +60,9 @@ public static partial class GatewayConfigFile
                     PollInterval = Seconds(d.PollSeconds) ?? new DiscoveryOptions().PollInterval,
                 }
                 : null,
+            Admin = document.Admin is { } a
+                ? new AdminOptions { Listen = a.Listen ?? new AdminOptions().Listen, AllowRemote = a.AllowRemote ?? false }
+                : null,
             Telemetry = TelemetryDocument.ToOptions(document.Telemetry),
         };
     }
@@ -75,10 +78,10 @@ public static partial class GatewayConfigFile
             {
                 nameof(NodeDocument) => "name, address",
                 nameof(DiscoveryDocument) => "registry, manifest, token, pollSeconds",
+                nameof(AdminDocument) => "listen, allowRemote",
                 nameof(TelemetryDocument) => TelemetryDocument.Keys,
                 nameof(OtlpDocument) => OtlpDocument.Keys,
-                nameof(PrometheusDocument) => PrometheusDocument.Keys,
-                _ => "listen, nodes, discovery, maxPacketLength, nodeConnectTimeoutSeconds, nodeRetrySeconds, debuggerHandshakeTimeoutSeconds, record, suspend, telemetry",
+                _ => "listen, nodes, discovery, admin, maxPacketLength, nodeConnectTimeoutSeconds, nodeRetrySeconds, debuggerHandshakeTimeoutSeconds, record, suspend, telemetry",
             };
             return $"unknown key '{unknown.Groups[1].Value}' (known keys here: {known})";
         }
@@ -130,6 +133,15 @@ public static partial class GatewayConfigFile
         public DiscoveryDocument? Discovery { get; set; }
 
         public TelemetryDocument? Telemetry { get; set; }
+
+        public AdminDocument? Admin { get; set; }
+    }
+
+    private sealed class AdminDocument
+    {
+        public string? Listen { get; set; }
+
+        public bool? AllowRemote { get; set; }
     }
 
     private sealed class DiscoveryDocument

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using JdwpGateway.Admin;
 using JdwpGateway.Routing.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Exporter;
@@ -16,31 +17,32 @@ public static class GatewayTelemetry
     /// <summary>Where the Prometheus text endpoint is served.</summary>
     public const string MetricsPath = "/metrics";
 
-    /// <summary>Registers <see cref="GatewayMetrics"/> and, when anything is exported, the SDK.</summary>
-    public static IServiceCollection AddGatewayTelemetry(this IServiceCollection services, RoutingTelemetry options)
+    /// <summary>Registers <see cref="GatewayMetrics"/> and, when anything is exported, the SDK; with an admin listener
+    /// (<paramref name="adminListener"/>) and <c>telemetry.prometheus</c>, <c>/metrics</c> is served there.</summary>
+    public static IServiceCollection AddGatewayTelemetry(this IServiceCollection services, RoutingTelemetry options, bool adminListener)
     {
         ArgumentNullException.ThrowIfNull(options);
+        var prometheus = options.Prometheus && adminListener;
         services.AddMetrics();
         services.AddSingleton(sp => new GatewayMetrics(sp.GetRequiredService<IMeterFactory>()));
-        if (options.Otlp is null && options.Prometheus is null)
+        if (options.Otlp is null && !prometheus)
         {
             return services;
+        }
+
+        if (prometheus)
+        {
+            services.AddSingleton<IAdminEndpoints>(sp => new MetricsEndpoints(sp.GetRequiredService<MeterProvider>()));
         }
 
         var otel = services.AddOpenTelemetry().ConfigureResource(r => r.AddService(options.ServiceName));
         otel.WithMetrics(metrics =>
         {
             metrics.AddMeter(GatewayMetrics.Name);
-            if (options.Prometheus is { } prometheus)
+            if (prometheus)
             {
-                var endPoint = System.Net.IPEndPoint.Parse(prometheus.Listen);
-                metrics.AddPrometheusHttpListener(p =>
-                {
-                    p.Host = endPoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{endPoint.Address}]" : endPoint.Address.ToString();
-                    p.Port = endPoint.Port;
-                    p.ScrapeEndpointPath = MetricsPath;
-                    p.ScrapeResponseCacheDurationMilliseconds = 0;
-                });
+                // No scrape cache: two scrapes a moment apart must both see what happened before each.
+                metrics.AddPrometheusExporter(p => p.ScrapeResponseCacheDurationMilliseconds = 0);
             }
 
             if (options.Otlp is { } otlp)

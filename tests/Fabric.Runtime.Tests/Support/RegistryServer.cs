@@ -26,8 +26,8 @@ public sealed class RegistryServer : IAsyncDisposable
     public string GrpcUrl { get; private set; } = string.Empty;
 
     /// <summary>Starts a registry whose <c>default</c> namespace is anonymously readable and publishable and trusts
-    /// <paramref name="key"/>.</summary>
-    public static async Task<RegistryServer> StartAsync(string dataDir, SigningKey key)
+    /// <paramref name="key"/>; with <paramref name="readToken"/>, reading needs that token instead.</summary>
+    public static async Task<RegistryServer> StartAsync(string dataDir, SigningKey key, string? readToken = null)
     {
         Directory.CreateDirectory(dataDir);
         var config = Path.Combine(dataDir, "registry.yaml");
@@ -38,10 +38,10 @@ public sealed class RegistryServer : IAsyncDisposable
               grpc: 127.0.0.1:0
             namespaces:
               default:
-                anonymousRead: true
+                anonymousRead: {{(readToken is null ? "true" : "false")}}
                 anonymousPublish: true
                 trustedKeys: [{{key.PublicPem}}]
-            """);
+            """ + (readToken is null ? string.Empty : $"\n    tokens: [{{ token: {readToken}, roles: [read] }}]\n"));
         var server = new RegistryServer(dataDir);
         await server.StartProcessAsync(config);
         return server;

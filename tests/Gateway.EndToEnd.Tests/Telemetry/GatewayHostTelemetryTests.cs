@@ -1,8 +1,10 @@
+using JdwpGateway.Admin;
 using JdwpGateway.Cli;
 using JdwpGateway.Configuration;
 using JdwpGateway.Demo;
 using JdwpGateway.EndToEnd.Tests.BadInput;
 using JdwpGateway.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using TelemetryTesting;
@@ -91,7 +93,6 @@ public sealed class GatewayHostTelemetryTests
         var java = JavaToolchain.Find();
         var classes = await new DemoAppBuilder(java).BuildAsync();
         await using var cluster = await DemoCluster.StartAsync(2, java, classes);
-        var port = FreePort.Next();
         var options = GatewayConfigFile.Parse($"""
             listen: 127.0.0.1:0
             nodes:
@@ -99,9 +100,8 @@ public sealed class GatewayHostTelemetryTests
                 address: 127.0.0.1:{cluster.Nodes[0].JdwpPort}
               - name: node-b
                 address: 127.0.0.1:{cluster.Nodes[1].JdwpPort}
-            telemetry:
-              prometheus:
-                listen: 127.0.0.1:{port}
+            admin:
+              listen: 127.0.0.1:0
             """);
         var started = new TaskCompletionSource<GatewayServer>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var host = GatewayHost.Build(options, LogLevel.Warning, started.SetResult);
@@ -109,7 +109,7 @@ public sealed class GatewayHostTelemetryTests
         try
         {
             var server = await started.Task.WaitAsync(Wait);
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            using var http = new HttpClient { BaseAddress = host.Services.GetRequiredService<AdminListener>().BaseAddress };
             var before = await PrometheusText.ScrapeAsync(http);
             await using (var debugger = await RawDebugger.AttachAsync(server.LocalEndPoint, Wait))
             {
@@ -143,26 +143,21 @@ public sealed class GatewayHostTelemetryTests
     }
 
     [Fact]
-    public async Task A_metrics_address_in_use_stops_serve_with_one_clear_line()
+    public async Task Prometheus_off_serves_no_metrics_on_the_admin_listener()
     {
-        using var occupant = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        occupant.Start();
-        var port = ((System.Net.IPEndPoint)occupant.LocalEndpoint).Port;
-        var config = Path.Combine(Directory.CreateTempSubdirectory("gateway-telemetry-").FullName, "gateway.yaml");
-        File.WriteAllText(config, $"listen: 127.0.0.1:0\nnodes:\n  - name: a\n    address: 127.0.0.1:1\ntelemetry:\n  prometheus:\n    listen: 127.0.0.1:{port}\n");
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "jdwp-gateway.dll"), "serve", "--config", config })
+        var options = GatewayConfigFile.Parse("listen: 127.0.0.1:0\nnodes:\n  - name: a\n    address: 127.0.0.1:1\nadmin:\n  listen: 127.0.0.1:0\ntelemetry:\n  prometheus: false\n");
+        using var host = GatewayHost.Build(options, LogLevel.Warning);
+        await host.StartAsync();
+        try
         {
-            start.ArgumentList.Add(arg);
+            using var http = new HttpClient { BaseAddress = host.Services.GetRequiredService<AdminListener>().BaseAddress };
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync("/healthz")).StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync("/metrics")).StatusCode);
         }
-
-        using var gateway = System.Diagnostics.Process.Start(start)!;
-        var stderr = gateway.StandardError.ReadToEndAsync();
-        _ = gateway.StandardOutput.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(Wait);
-        await gateway.WaitForExitAsync(timeout.Token);
-        Assert.Equal(1, gateway.ExitCode);
-        Assert.Equal($"jdwp-gateway: cannot serve metrics on telemetry.prometheus.listen 127.0.0.1:{port}: Address already in use", (await stderr).Trim());
+        finally
+        {
+            await host.StopAsync();
+        }
     }
 
     [Fact]
@@ -173,13 +168,12 @@ public sealed class GatewayHostTelemetryTests
         Assert.Equal(0, defaults.TracesSampleRatio);
         Assert.Equal("jdwp-gateway", defaults.ServiceName);
 
-        Assert.Null(defaults.Prometheus);
-        var bad = GatewayConfigFile.Parse("nodes:\n  - name: a\n    address: 127.0.0.1:5005\ntelemetry:\n  tracesSampleRatio: 1.5\n  prometheus:\n    listen: 127.0.0.1:0\n  otlp:\n    endpoint: somewhere\n    protocol: udp\n");
+        Assert.True(defaults.Prometheus);
+        var bad = GatewayConfigFile.Parse("nodes:\n  - name: a\n    address: 127.0.0.1:5005\ntelemetry:\n  tracesSampleRatio: 1.5\n  otlp:\n    endpoint: somewhere\n    protocol: udp\n");
         var problems = string.Join("\n", bad.Validate());
         Assert.Contains("telemetry.otlp.endpoint 'somewhere'", problems);
         Assert.Contains("telemetry.otlp.protocol 'udp' must be grpc or http", problems);
         Assert.Contains("telemetry.tracesSampleRatio 1.5", problems);
-        Assert.Contains("telemetry.prometheus.listen '127.0.0.1:0' must be ip:port with a port above 0", problems);
 
         var unknown = Assert.Throws<GatewayConfigException>(() => GatewayConfigFile.Parse("telemetry:\n  otlp:\n    url: http://x\n"));
         Assert.Contains("unknown key 'url' (known keys here: endpoint, protocol, exportIntervalSeconds)", unknown.Message);

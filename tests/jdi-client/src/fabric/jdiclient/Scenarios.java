@@ -60,7 +60,8 @@ import java.util.regex.Pattern;
 final class Scenarios {
     static final List<String> NAMES = List.of("attach-walk", "breakpoint-every-node", "step", "invoke", "exceptions",
             "watchpoints", "method-entry-exit", "thread-start-death", "suspend-all", "interleaved-hits", "dispose-leaving-breakpoint",
-            "reattach-clean", "late-class-one-node", "node-killed", "node-joins", "redefine");
+            "reattach-clean", "late-class-one-node", "node-killed", "node-joins", "redefine", "uncaught-exception",
+            "thread-suspend-resume");
 
     static final String ORDER_SERVICE = "fabric.demo.OrderService";
     static final String ORDER = "fabric.demo.Order";
@@ -136,6 +137,12 @@ final class Scenarios {
                 break;
             case "redefine":
                 redefine();
+                break;
+            case "uncaught-exception":
+                uncaughtException();
+                break;
+            case "thread-suspend-resume":
+                threadSuspendResume();
                 break;
             default:
                 throw new IllegalArgumentException("unknown scenario " + name);
@@ -1190,6 +1197,124 @@ final class Scenarios {
                         + ", ThreadStart from " + seen.started + ", ThreadDeath from " + seen.died + ", other thread events " + seen.others);
         delete("thread start request", start);
         delete("thread death request", death);
+    }
+
+    // ------------------------------------------------------------------------------------------------ uncaught-exception
+
+    /**
+     * An exception nobody catches, on every node: stopped at a breakpoint on a node, the client invokes
+     * DemoNode.throwUncaught there, which starts a thread "uncaught" that dies of an IllegalArgumentException. An
+     * uncaught-only exception request must report it once per node, from that node's thread, with no catch location
+     * and the exception's own message ("uncaught on NODE").
+     */
+    private void uncaughtException() throws InterruptedException {
+        Demo demo = demo();
+        if (demo == null) {
+            return;
+        }
+        Probe set = new Probe(report, "uncaught-only exception request for java.lang.IllegalArgumentException");
+        ReferenceType iae = set.get("classesByName", () -> vm.classesByName("java.lang.IllegalArgumentException").get(0));
+        ClassType demoNode = set.get("DemoNode", () -> (ClassType) vm.classesByName("fabric.demo.DemoNode").get(0));
+        Method thrower = set.get("DemoNode.throwUncaught", () -> demoNode.methodsByName("throwUncaught", "(Ljava/lang/String;)V").get(0));
+        ExceptionRequest uncaught = set.get("createExceptionRequest(uncaught only)", () -> {
+            ExceptionRequest r = erm.createExceptionRequest(iae, false, true);
+            r.setSuspendPolicy(EventRequest.SUSPEND_ALL);
+            r.enable();
+            return r;
+        });
+        if (!set.done()) {
+            return;
+        }
+        BreakpointRequest bp = breakpoint(demo.process, demo.processEntry, "breakpoint to start the throwing threads from");
+        if (bp == null) {
+            delete("exception request", uncaught);
+            return;
+        }
+        Set<String> started = new TreeSet<>();
+        Set<String> reported = new TreeSet<>();
+        int events = 0;
+        while ((started.size() < options.expectNodes || !reported.containsAll(started)) && events < 3 * MAX_HITS) {
+            Events.Hit hit = this.events.await("breakpoint or uncaught exception (started on " + started + ", reported from " + reported + ")",
+                    e -> (e instanceof BreakpointEvent && bp.equals(e.request())) || (e instanceof ExceptionEvent && uncaught.equals(e.request())));
+            if (hit == null) {
+                break;
+            }
+            events++;
+            if (hit.event instanceof ExceptionEvent) {
+                ExceptionEvent ee = (ExceptionEvent) hit.event;
+                String threadName = safeThreadName(ee.thread());
+                Probe p = new Probe(report, "uncaught exception [" + threadName + "]");
+                p.attempt("event", () -> {
+                    p.expect(ee.catchLocation() == null, "catch location " + ee.catchLocation() + " for an uncaught exception");
+                    p.expect(ee.exception().referenceType().equals(iae), "exception type " + ee.exception().referenceType().name());
+                    String message = stringField(ee.exception(), "detailMessage");
+                    String node = message != null && message.startsWith("uncaught on ") ? message.substring("uncaught on ".length()) : null;
+                    p.expect(node != null && started.contains(node), "message '" + message + "' names no node the client started a thread on " + started);
+                    p.expect(!reported.contains(node), "reported twice from " + node);
+                    Matcher m = PREFIX.matcher(threadName);
+                    p.expect((m.matches() ? m.group(2) : threadName).equals("uncaught"), "thread " + threadName);
+                    if (m.matches()) {
+                        p.expect(m.group(1).equals(node), "thread prefix [" + m.group(1) + "] but the message names " + node);
+                    }
+                    p.expect(ee.location().declaringType().name().equals("fabric.demo.DemoNode"), "thrown at " + ee.location());
+                    reported.add(node);
+                });
+                p.done();
+                hit.set.resume();
+                continue;
+            }
+            ThreadReference t = ((BreakpointEvent) hit.event).thread();
+            String node = nodeNameAt(t);
+            if (node != null && started.add(node)) {
+                Probe p = new Probe(report, "invoke DemoNode.throwUncaught on " + node);
+                p.attempt("invokeMethod", () -> demoNode.invokeMethod(t, thrower, List.of(vm.mirrorOf(node)), ObjectReference.INVOKE_SINGLE_THREADED));
+                p.done();
+            }
+            if (started.size() >= options.expectNodes) {
+                bp.disable();
+            }
+            hit.set.resume();
+        }
+        report.check("an uncaught exception reported once from every node", started.size() >= options.expectNodes && reported.equals(started),
+                "threads started on " + started + ", uncaught exceptions reported from " + reported);
+        delete("breakpoint", bp);
+        delete("exception request", uncaught);
+    }
+
+    // ------------------------------------------------------------------------------------------------ thread-suspend-resume
+
+    /**
+     * ThreadReference.suspend and resume of one thread, on each node's worker in turn: only that thread stops, its
+     * frames are readable and stay put while suspended, suspend counts stack, and resume lets it run again.
+     */
+    private void threadSuspendResume() {
+        List<ThreadReference> workers = workers();
+        report.check("one worker thread per node", workers.size() >= options.expectNodes, workers.size() + " worker(s): " + names(workers));
+        for (ThreadReference w : workers) {
+            Probe p = new Probe(report, "suspend and resume " + safeThreadName(w) + " alone");
+            p.attempt("suspend/resume", () -> {
+                w.suspend();
+                p.expect(w.isSuspended() && w.suspendCount() == 1, "after suspend(): suspended " + w.isSuspended() + ", count " + w.suspendCount());
+                for (ThreadReference other : workers) {
+                    if (!other.equals(w)) {
+                        p.expect(!other.isSuspended(), safeThreadName(other) + " is suspended too");
+                    }
+                }
+                int depth = w.frameCount();
+                Location top = w.frame(0).location();
+                p.expect(depth > 0, "no frames");
+                Thread.sleep(700);
+                p.expect(w.frameCount() == depth && w.frame(0).location().equals(top), "a suspended thread moved: " + top + " -> " + w.frame(0).location());
+                w.suspend();
+                p.expect(w.suspendCount() == 2, "after a second suspend(): count " + w.suspendCount());
+                w.resume();
+                p.expect(w.isSuspended() && w.suspendCount() == 1, "one resume() of two suspends: suspended " + w.isSuspended() + ", count " + w.suspendCount());
+                w.resume();
+                p.expect(!w.isSuspended() && w.suspendCount() == 0, "after the last resume(): suspended " + w.isSuspended() + ", count " + w.suspendCount());
+                p.fact(depth + " frames, stopped at " + top);
+            });
+            p.done();
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ suspend-all
