@@ -38,6 +38,11 @@ public sealed record RegistryOptions(
 {
     public const long DefaultMaxBlobBytes = 64L * 1024 * 1024;
 
+    public const long DefaultBlobCacheBytes = 64L * 1024 * 1024;
+
+    /// <summary>Memory for small blobs served from memory (<c>blobCacheMegabytes</c>); 0 turns the cache off.</summary>
+    public long BlobCacheBytes { get; init; } = DefaultBlobCacheBytes;
+
     /// <summary>Metrics and traces (<c>telemetry:</c>); Prometheus on, OTLP off unless configured.</summary>
     public TelemetryOptions Telemetry { get; init; } = TelemetryOptions.Default;
 

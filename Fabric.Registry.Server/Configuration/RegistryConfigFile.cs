@@ -156,10 +156,16 @@ public static class RegistryConfigFile
             problems.Add("maxBlobBytes must be positive");
         }
 
+        var cacheMegabytes = doc.BlobCacheMegabytes ?? RegistryOptions.DefaultBlobCacheBytes / (1024 * 1024);
+        if (cacheMegabytes is < 0 or > 1024 * 1024)
+        {
+            problems.Add($"blobCacheMegabytes {cacheMegabytes} is out of range: 0 (off) to 1048576");
+        }
+
         var telemetry = TelemetryConfig.ToOptions(doc.Telemetry, problems);
         return problems.Count > 0
             ? throw new RegistryConfigException($"{source}: {string.Join("; ", problems)}")
-            : new RegistryOptions(storage!, http!, grpc!, tls, namespaces, max) { Telemetry = telemetry };
+            : new RegistryOptions(storage!, http!, grpc!, tls, namespaces, max) { BlobCacheBytes = cacheMegabytes * 1024 * 1024, Telemetry = telemetry };
     }
 
     private static IPEndPoint? Endpoint(string text, string key, List<string> problems)
@@ -184,6 +190,8 @@ public static class RegistryConfigFile
         public Dictionary<string, NamespaceDocument>? Namespaces { get; set; }
 
         public long? MaxBlobBytes { get; set; }
+
+        public long? BlobCacheMegabytes { get; set; }
 
         public TelemetryDocument? Telemetry { get; set; }
     }

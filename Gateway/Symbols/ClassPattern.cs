@@ -5,7 +5,8 @@ namespace JdwpGateway.Symbols;
 /// <summary>
 /// The <c>class</c> filter of <c>jdwp-gateway symbols</c> and <c>GET /v1/symbols</c>: a prefix of the Java class name
 /// (<c>com.shop.</c>), or a glob when it holds <c>*</c> or <c>?</c> (<c>com.shop.*Service</c>, <c>*$Bundle</c>).
-/// Slashes are read as dots, so internal names (<c>com/shop/Main</c>) work too.
+/// Slashes are read as dots, so internal names (<c>com/shop/Main</c>) work too. Globs match without backtracking, so
+/// no pattern can make a request slow.
 /// </summary>
 public sealed class ClassPattern
 {
@@ -36,7 +37,7 @@ public sealed class ClassPattern
         }
 
         var regex = "^" + Regex.Escape(dotted).Replace(@"\*", ".*", StringComparison.Ordinal).Replace(@"\?", ".", StringComparison.Ordinal) + "$";
-        return new ClassPattern(null, new Regex(regex, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)));
+        return new ClassPattern(null, new Regex(regex, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking));
     }
 
     /// <summary>True when the Java class name (<c>com.shop.Main</c>) matches.</summary>

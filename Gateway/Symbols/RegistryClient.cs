@@ -103,6 +103,11 @@ public sealed class RegistryClient : IDisposable
             return cached;
         }
 
+        if (ManifestNames.Normalize(name) != name)
+        {
+            throw new RegistryReadException($"manifest '{name}' is not namespace/name:tag");
+        }
+
         var slash = name.IndexOf('/', StringComparison.Ordinal);
         var colon = name.LastIndexOf(':');
         var path = $"v1/manifests/{Uri.EscapeDataString(name[..slash])}/{Uri.EscapeDataString(name[(slash + 1)..colon])}/{Uri.EscapeDataString(name[(colon + 1)..])}";

@@ -147,6 +147,25 @@ public sealed class SymbolsWhereTests(ShopVersionsFixture shop) : IClassFixture<
     }
 
     [Fact]
+    public async Task Nodes_registered_with_an_unpublished_or_malformed_manifest_are_warnings_and_the_rest_is_shown()
+    {
+        await RegisterAsync("ghost", "default/shop:7.0");
+        await RegisterAsync("odd", "not a manifest");
+
+        var all = await RunGatewayCliAsync("symbols", "--registry", _registry.Url);
+        var family = await RunGatewayCliAsync("symbols", "--registry", _registry.Url, "--manifest", "shop:1.0", "--class", "com.shop.Main");
+
+        Assert.True(all.Code == 0, all.Output);
+        Assert.Contains($"warning: manifest default/shop:7.0 is not published in the registry at {_registry.Url} (run by ghost)", all.Output, StringComparison.Ordinal);
+        Assert.Contains("warning: manifest 'not a manifest' is not namespace/name:tag (run by odd)", all.Output, StringComparison.Ordinal);
+        Assert.Contains("no class matches", all.Output, StringComparison.Ordinal);
+        Assert.True(family.Code == 0, family.Output);
+        Assert.Contains("(run by ghost)", family.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("(run by odd)", family.Output, StringComparison.Ordinal);
+        Assert.Matches(new Regex($@"^\s+com\.shop\.Main\s+{Short(_v1.ClassId(Main).ToString())}\s+1\.0\s+-$", RegexOptions.Multiline), family.Output);
+    }
+
+    [Fact]
     public async Task Cli_against_a_registry_that_needs_a_token_says_so_and_reads_with_it()
     {
         await using var guarded = await RegistryServer.StartAsync(_dir.Combine("guarded"), shop.Key, readToken: "reader-token");
@@ -224,6 +243,14 @@ public sealed class SymbolsWhereTests(ShopVersionsFixture shop) : IClassFixture<
     }
 
     private static string Short(string hash) => hash[..12];
+
+    /// <summary>Registers a node the way the node agent does (docs/fabric.md, <c>PUT /v1/nodes/{node}</c>), without a JVM.</summary>
+    private async Task RegisterAsync(string node, string manifest)
+    {
+        using var body = new StringContent($"jdwp\t127.0.0.1:1\nmanifest\t{manifest}\nstarted\t2026-01-01T00:00:00Z\nlease\t60\n");
+        using var response = await Http.PutAsync(new Uri($"{_registry.Url}/v1/nodes/{node}"), body);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
 
     /// <summary>Starts node-a on shop:1.0 and node-b on shop:2.0 and waits until each has reported loading Formatter.</summary>
     private async Task StartNodesAsync()

@@ -4,6 +4,7 @@ using JdwpGateway.Admin;
 using JdwpGateway.Cli;
 using JdwpGateway.Demo;
 using JdwpGateway.EndToEnd.Tests.BadInput;
+using JdwpGateway.Protocol.Encoding;
 using JdwpGateway.Routing;
 using JdwpGateway.Routing.Config;
 using Microsoft.Extensions.DependencyInjection;
@@ -79,6 +80,36 @@ public sealed class AdminListenerTests : IAsyncLifetime
             _cluster.Nodes[1].Kill();
             await UntilAsync(async () => (await GetJsonAsync("v1/nodes")).GetProperty("nodes")[1].GetProperty("state").GetString() == GatewayStatusEndpoints.Disconnected);
         }
+    }
+
+    [Fact]
+    public async Task Symbols_are_empty_without_a_debugger_and_list_the_virtual_vms_types_per_node_with_one()
+    {
+        var idle = await GetJsonAsync("v1/symbols");
+        Assert.Equal(JsonValueKind.Null, idle.GetProperty("session").ValueKind);
+        Assert.Equal(SymbolsEndpoints.NoSession, idle.GetProperty("message").GetString());
+        Assert.Empty(idle.GetProperty("symbols").EnumerateArray());
+        Assert.Equal(JsonValueKind.Null, idle.GetProperty("registry").ValueKind);
+
+        await using var debugger = await RawDebugger.AttachAsync(Server.LocalEndPoint);
+        var reply = await debugger.CommandAsync(1, 2, new JdwpWriter().String("Lfabric/demo/OrderService;").ToArray());
+        Assert.Equal(0, reply.ErrorCode);
+        var reader = new JdwpReader(reply.Body);
+        Assert.Equal(1, reader.ReadInt32());
+        reader.ReadByte();
+        var virtualTypeId = reader.ReadId(8);
+
+        var attached = await GetJsonAsync("v1/symbols?class=fabric.demo.Order*");
+        Assert.Matches("^session#[0-9]+$", attached.GetProperty("session").GetString());
+        Assert.Equal(JsonValueKind.Null, attached.GetProperty("message").ValueKind);
+        var symbols = attached.GetProperty("symbols").EnumerateArray().ToList();
+        Assert.All(symbols, s => Assert.StartsWith("fabric.demo.Order", s.GetProperty("class").GetString(), StringComparison.Ordinal));
+        var orderService = Assert.Single(symbols, s => s.GetProperty("class").GetString() == "fabric.demo.OrderService");
+        Assert.Equal("Lfabric/demo/OrderService;", orderService.GetProperty("signature").GetString());
+        Assert.Equal(virtualTypeId, orderService.GetProperty("virtualTypeId").GetUInt64());
+        Assert.False(orderService.GetProperty("differs").GetBoolean());
+        Assert.Equal(_cluster.Nodes.Select(n => n.Name), orderService.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("node").GetString()));
+        Assert.All(orderService.GetProperty("nodes").EnumerateArray(), n => Assert.True(n.GetProperty("typeId").GetUInt64() > 0));
     }
 
     private static string Describe(JsonElement node) =>
