@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Fabric.Registry.Server.Nodes;
+using Fabric.Registry.Storage;
 
 namespace Fabric.Registry.Server.Telemetry;
 
@@ -30,7 +31,7 @@ public sealed class RegistryInstruments : IDisposable
     private readonly Counter<long> _verificationFailures;
     private readonly Counter<long> _authRefusals;
 
-    public RegistryInstruments(IMeterFactory meters, NodeTable nodes)
+    public RegistryInstruments(IMeterFactory meters, NodeTable nodes, IBlobStore blobs)
     {
         ArgumentNullException.ThrowIfNull(meters);
         ArgumentNullException.ThrowIfNull(nodes);
@@ -49,6 +50,16 @@ public sealed class RegistryInstruments : IDisposable
         _verificationFailures = _meter.CreateCounter<long>("fabric.registry.verification.failures", "{failure}", "Content that failed verification, by kind (hash_mismatch, signature)");
         _authRefusals = _meter.CreateCounter<long>("fabric.registry.auth.refusals", "{request}", "Requests refused for want of a token or role, by protocol (http, grpc) and reason");
         _meter.CreateObservableGauge("fabric.registry.nodes.active", () => (long)nodes.Count, "{node}", "Nodes holding a live lease");
+        if (blobs is CachedBlobStore cache)
+        {
+            // The memory level in front of the store (blobCacheMegabytes): read from its own counts when observed.
+            _meter.CreateObservableCounter(
+                "fabric.registry.blob.cache.lookups",
+                () => new[] { new Measurement<long>(cache.Hits, Hit), new Measurement<long>(cache.Misses, Miss) },
+                "{lookup}",
+                "Blob reads by the memory cache's answer: hit (served from memory) or miss (went to the store)");
+            _meter.CreateObservableGauge("fabric.registry.blob.cache.bytes", () => cache.CachedBytes, "By", "Bytes the memory cache holds");
+        }
     }
 
     /// <summary>Spans: <c>fabric.registry.publish</c>, <c>fabric.registry.upload</c>, <c>fabric.registry.get_symbols</c>.</summary>

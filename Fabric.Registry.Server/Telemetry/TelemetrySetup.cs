@@ -81,6 +81,9 @@ public static class TelemetrySetup
     public static void MapRegistryTelemetry(this WebApplication app, TelemetryOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+
+        // Made now rather than at the first request, so the gauges are there from the first scrape.
+        _ = app.Services.GetRequiredService<RegistryInstruments>();
         if (options.Prometheus)
         {
             app.MapPrometheusScrapingEndpoint(MetricsPath);

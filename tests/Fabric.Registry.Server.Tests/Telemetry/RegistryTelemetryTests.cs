@@ -105,6 +105,12 @@ public sealed class RegistryTelemetryTests
         Assert.Equal(1, Delta("fabric_registry_auth_refusals_total"));
         Assert.Equal(1, after.Value("fabric_registry_nodes_active"));
 
+        // The memory level in front of the store: a's first read and b's HEAD loaded them, the three unknown IDs were
+        // looked for below it; every later read of a or b was served from memory.
+        Assert.Equal(5, Delta("fabric_registry_blob_cache_lookups_total", ("result", "hit")));
+        Assert.Equal(5, Delta("fabric_registry_blob_cache_lookups_total", ("result", "miss")));
+        Assert.Equal(a.Length + b.Length, after.Value("fabric_registry_blob_cache_bytes"));
+
         // ASP.NET Core's own request metrics come through the same endpoint.
         Assert.True(after.Has("http_server_request_duration_seconds_count"), after.Text);
     }
