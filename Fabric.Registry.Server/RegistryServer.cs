@@ -5,6 +5,7 @@ using Fabric.Registry.Server.Configuration;
 using Fabric.Registry.Server.Grpc;
 using Fabric.Registry.Server.Http;
 using Fabric.Registry.Server.Nodes;
+using Fabric.Registry.Server.Telemetry;
 using Fabric.Registry.Storage;
 using Fabric.Registry.Storage.Configuration;
 using Microsoft.AspNetCore.Builder;
@@ -83,9 +84,11 @@ public sealed class RegistryServer : IAsyncDisposable
         builder.Services.AddSingleton<AccessCheck>();
         builder.Services.AddSingleton<ManifestFeed>();
         builder.Services.AddSingleton<NodeTable>();
+        builder.Services.AddRegistryTelemetry(options.Telemetry);
         var app = builder.Build();
         app.MapGrpcService<RegistryGrpcService>();
         RegistryHttpEndpoints.Map(app);
+        app.MapRegistryTelemetry(options.Telemetry);
         var nodes = app.Services.GetRequiredService<NodeTable>();
         var expiry = clock.CreateTimer(_ => nodes.Expire(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         try

@@ -6,6 +6,7 @@ using JdwpGateway.Protocol.Transport;
 using JdwpGateway.Routing.Config;
 using JdwpGateway.Routing.Nodes;
 using JdwpGateway.Routing.Session;
+using JdwpGateway.Routing.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace JdwpGateway.Routing;
@@ -20,6 +21,7 @@ public sealed class GatewayServer : IAsyncDisposable
     private readonly NodeDirectory _directory;
     private Discovery.RegistryNodeSource? _discovery;
     private readonly ILogger _logger;
+    private readonly bool _ownsMetrics;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _connections = [];
     private Socket? _listener;
@@ -36,8 +38,13 @@ public sealed class GatewayServer : IAsyncDisposable
         LogLevel.Warning, new EventId(101, "RecordingFailed"), "{Connection}: not recorded: {Problem}");
 
     /// <summary>Creates a server; call <see cref="Start"/> to listen.</summary>
-    public GatewayServer(GatewayOptions options, ILoggerFactory loggerFactory)
+    /// <param name="options">The gateway's configuration.</param>
+    /// <param name="loggerFactory">Where to log.</param>
+    /// <param name="metrics">Where to count (a host's, exported by its OpenTelemetry SDK); null makes one the server owns.</param>
+    public GatewayServer(GatewayOptions options, ILoggerFactory loggerFactory, GatewayMetrics? metrics = null)
     {
+        _ownsMetrics = metrics is null;
+        Metrics = metrics ?? new GatewayMetrics();
         _options = options ?? throw new ArgumentNullException(nameof(options));
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _logger = loggerFactory.CreateLogger("JdwpGateway");
@@ -49,6 +56,9 @@ public sealed class GatewayServer : IAsyncDisposable
 
         _directory = new NodeDirectory(options.Nodes);
     }
+
+    /// <summary>The gateway's instruments (meter and activity source <see cref="GatewayMetrics.Name"/>).</summary>
+    public GatewayMetrics Metrics { get; }
 
     /// <summary>The nodes behind the gateway now; a discovery source changes it as nodes come and go.</summary>
     public NodeDirectory Nodes => _directory;
@@ -107,6 +117,10 @@ public sealed class GatewayServer : IAsyncDisposable
 
         await Task.WhenAll(pending).ConfigureAwait(false);
         _stop.Dispose();
+        if (_ownsMetrics)
+        {
+            Metrics.Dispose();
+        }
     }
 
     private async Task AcceptLoopAsync(CancellationToken token)
@@ -175,7 +189,7 @@ public sealed class GatewayServer : IAsyncDisposable
                 return;
             }
 
-            var session = new DebugSession(number, connection, _options, _logger, _directory, recorder is null ? null : CaptureTap.ForNodeConnection(recorder));
+            var session = new DebugSession(number, connection, _options, _logger, _directory, recorder is null ? null : CaptureTap.ForNodeConnection(recorder), Metrics);
             if (Interlocked.CompareExchange(ref _active, session, null) is { } raced)
             {
                 GatewayLog.SecondDebuggerRefused(_logger, remote, raced.Name);
@@ -188,10 +202,12 @@ public sealed class GatewayServer : IAsyncDisposable
             try
             {
                 GatewayLog.DebuggerAttached(_logger, session.Name, remote);
+                Metrics.SessionStarted(session.Vm);
                 await session.RunAsync(token).ConfigureAwait(false);
             }
             finally
             {
+                Metrics.SessionEnded(session.Vm);
                 // Free the nodes and the slot first, so a debugger that reconnects at once is served; then let
                 // background work wind down.
                 await session.CloseConnectionsAsync().ConfigureAwait(false);
@@ -202,6 +218,7 @@ public sealed class GatewayServer : IAsyncDisposable
         }
         catch (JdwpProtocolException ex)
         {
+            Metrics.ProtocolError(fromDebugger: true);
             GatewayLog.MalformedInput(_logger, connection.Name, ex.Message);
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException or TimeoutException)

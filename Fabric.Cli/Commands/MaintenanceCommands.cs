@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Fabric.Registry.Server.Telemetry;
 using Fabric.Registry.Storage;
 using Fabric.Registry.Storage.Configuration;
 using Spectre.Console;
@@ -18,6 +19,7 @@ internal static class MaintenanceCommands
         command.SetAction(async (parse, cancellationToken) =>
         {
             var options = CommonOptions.Load(parse.GetValue(config), parse.GetValue(data));
+            using var telemetry = TelemetrySetup.ExportCommand(options.Telemetry, GarbageCollectorTelemetry.Name);
             await using var storage = await OpenedStorage.OpenAsync(options.Storage, cancellationToken: cancellationToken).ConfigureAwait(false);
             var gcOptions = parse.GetValue(grace) is { } g ? new GarbageCollectorOptions { GracePeriod = g } : new GarbageCollectorOptions();
             var report = await new GarbageCollector(storage.Blobs, storage.Metadata, gcOptions).CollectAsync(parse.GetValue(dryRun), cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Net;
+using Fabric.Registry.Server.Telemetry;
 using Fabric.Registry.Signing;
 using Fabric.Registry.Storage.Configuration;
 
@@ -41,6 +42,9 @@ public sealed record RegistryOptions(
 
     /// <summary>Memory for small blobs served from memory (<c>blobCacheMegabytes</c>); 0 turns the cache off.</summary>
     public long BlobCacheBytes { get; init; } = DefaultBlobCacheBytes;
+
+    /// <summary>Metrics and traces (<c>telemetry:</c>); Prometheus on, OTLP off unless configured.</summary>
+    public TelemetryOptions Telemetry { get; init; } = TelemetryOptions.Default;
 
     /// <summary>A caller's roles in <paramref name="ns"/>: anonymous rights plus those of its token.</summary>
     public Role RolesOf(string ns, string? token)

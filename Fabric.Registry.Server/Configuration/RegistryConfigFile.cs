@@ -1,4 +1,5 @@
 using System.Net;
+using Fabric.Registry.Server.Telemetry;
 using Fabric.Registry.Signing;
 using Fabric.Registry.Storage.Configuration;
 using YamlDotNet.Core;
@@ -161,9 +162,10 @@ public static class RegistryConfigFile
             problems.Add($"blobCacheMegabytes {cacheMegabytes} is out of range: 0 (off) to 1048576");
         }
 
+        var telemetry = TelemetryConfig.ToOptions(doc.Telemetry, problems);
         return problems.Count > 0
             ? throw new RegistryConfigException($"{source}: {string.Join("; ", problems)}")
-            : new RegistryOptions(storage!, http!, grpc!, tls, namespaces, max) { BlobCacheBytes = cacheMegabytes * 1024 * 1024 };
+            : new RegistryOptions(storage!, http!, grpc!, tls, namespaces, max) { BlobCacheBytes = cacheMegabytes * 1024 * 1024, Telemetry = telemetry };
     }
 
     private static IPEndPoint? Endpoint(string text, string key, List<string> problems)
@@ -190,6 +192,8 @@ public static class RegistryConfigFile
         public long? MaxBlobBytes { get; set; }
 
         public long? BlobCacheMegabytes { get; set; }
+
+        public TelemetryDocument? Telemetry { get; set; }
     }
 
     private sealed class ListenDocument

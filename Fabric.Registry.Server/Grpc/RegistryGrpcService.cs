@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using Fabric.Registry.Manifests;
 using Fabric.Registry.Server.Access;
 using Fabric.Registry.Server.Configuration;
 using Fabric.Registry.Server.Nodes;
 using Fabric.Registry.Server.Protos;
+using Fabric.Registry.Server.Telemetry;
 using Fabric.Registry.Signing;
 using Fabric.Registry.Storage;
 using Fabric.Registry.Symbols;
@@ -19,7 +21,8 @@ public sealed class RegistryGrpcService(
     AccessCheck access,
     ManifestFeed feed,
     NodeTable nodes,
-    TimeProvider clock) : Protos.Registry.RegistryBase
+    TimeProvider clock,
+    RegistryInstruments instruments) : Protos.Registry.RegistryBase
 {
     public override async Task<SymbolIds> FindMissingSymbols(SymbolIds request, ServerCallContext context)
     {
@@ -33,6 +36,7 @@ public sealed class RegistryGrpcService(
 
     public override async Task<UploadResult> UploadSymbols(IAsyncStreamReader<UploadChunk> requestStream, ServerCallContext context)
     {
+        using var activity = instruments.Source.StartActivity("fabric.registry.upload");
         var result = new UploadResult();
         UploadHeader? header = null;
         MemoryStream? buffer = null;
@@ -54,7 +58,8 @@ public sealed class RegistryGrpcService(
             buffer.Position = 0;
             try
             {
-                if (await blobs.PutAsync(id, buffer, options.MaxBlobBytes, context.CancellationToken).ConfigureAwait(false))
+                var stored = await blobs.PutAsync(id, buffer, options.MaxBlobBytes, context.CancellationToken).ConfigureAwait(false);
+                if (stored)
                 {
                     result.Stored++;
                     result.BytesStored += header.Length;
@@ -63,9 +68,13 @@ public sealed class RegistryGrpcService(
                 {
                     result.AlreadyHeld++;
                 }
+
+                instruments.Uploaded(stored, header.Length);
             }
             catch (SymbolHashMismatchException e)
             {
+                instruments.VerificationFailed("hash_mismatch");
+                activity?.SetStatus(ActivityStatusCode.Error, "hash mismatch");
                 throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
             }
             catch (BlobTooLargeException e)
@@ -111,6 +120,9 @@ public sealed class RegistryGrpcService(
         }
 
         await FinishAsync().ConfigureAwait(false);
+        activity?.SetTag("fabric.symbols.stored", result.Stored);
+        activity?.SetTag("fabric.symbols.already_held", result.AlreadyHeld);
+        activity?.SetTag("fabric.bytes.stored", result.BytesStored);
         return result;
     }
 
@@ -153,8 +165,12 @@ public sealed class RegistryGrpcService(
     public override async Task GetSymbols(SymbolIds request, IServerStreamWriter<SymbolBlob> responseStream, ServerCallContext context)
     {
         Require(context, request.Namespace, Role.Read);
+        using var activity = instruments.Source.StartActivity("fabric.registry.get_symbols");
+        activity?.SetTag("fabric.route", "grpc");
+        activity?.SetTag("fabric.symbols.requested", request.Ids.Count);
         foreach (var raw in request.Ids)
         {
+            var started = Stopwatch.GetTimestamp();
             var id = ToId(raw);
             var reply = new SymbolBlob { Id = raw };
             var stream = await blobs.OpenReadAsync(id, context.CancellationToken).ConfigureAwait(false);
@@ -171,13 +187,27 @@ public sealed class RegistryGrpcService(
             }
 
             await responseStream.WriteAsync(reply, context.CancellationToken).ConfigureAwait(false);
+            instruments.BlobRead(grpc: true, hit: !reply.Missing, reply.Content.Length, started);
         }
     }
 
     public override async Task<PublishResult> PublishManifest(SignedManifest request, ServerCallContext context)
     {
-        var name = ParseName(request.Name);
-        Require(context, name.Namespace, Role.Publish);
+        using var activity = instruments.Source.StartActivity("fabric.registry.publish");
+        activity?.SetTag("fabric.manifest", request.Name);
+        ManifestName name;
+        try
+        {
+            name = ParseName(request.Name);
+            Require(context, name.Namespace, Role.Publish);
+        }
+        catch (RpcException e)
+        {
+            instruments.Published("refused", e.StatusCode == StatusCode.InvalidArgument ? "invalid" : "access");
+            activity?.SetStatus(ActivityStatusCode.Error, e.Status.Detail);
+            throw;
+        }
+
         var stored = new StoredManifest(name, request.Canonical.ToByteArray(), request.Signature.ToByteArray(), request.KeyId, clock.GetUtcNow());
         try
         {
@@ -189,18 +219,27 @@ public sealed class RegistryGrpcService(
                 feed.Published(stored);
             }
 
+            instruments.Published(outcome == PublishOutcome.Published ? "published" : "already_published");
             return new PublishResult { AlreadyPublished = outcome == PublishOutcome.AlreadyPublished };
         }
         catch (Exception e) when (e is FormatException or ArgumentException or ManifestSignatureException)
         {
+            if (e is ManifestSignatureException)
+            {
+                instruments.VerificationFailed("signature");
+            }
+
+            Refused(activity, e is ManifestSignatureException ? "signature" : "invalid", e);
             throw new RpcException(new Status(e is ManifestSignatureException ? StatusCode.PermissionDenied : StatusCode.InvalidArgument, e.Message));
         }
         catch (ManifestIncompleteException e)
         {
+            Refused(activity, "incomplete", e);
             throw new RpcException(new Status(StatusCode.FailedPrecondition, e.Message));
         }
         catch (ManifestConflictException e)
         {
+            Refused(activity, "conflict", e);
             throw new RpcException(new Status(StatusCode.AlreadyExists, e.Message));
         }
     }
@@ -286,6 +325,12 @@ public sealed class RegistryGrpcService(
         PublishedUnixMs = stored.PublishedAt.ToUnixTimeMilliseconds(),
     };
 
+    private void Refused(Activity? activity, string reason, Exception e)
+    {
+        instruments.Published("refused", reason);
+        activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+    }
+
     private static ManifestName ParseName(string text) =>
         ManifestName.TryParse(text, out var name, out var error) ? name : throw new RpcException(new Status(StatusCode.InvalidArgument, error));
 
@@ -308,6 +353,8 @@ public sealed class RegistryGrpcService(
         if (!allowed)
         {
             var known = string.IsNullOrEmpty(ns) || access.IsKnownNamespace(ns);
+            var anonymous = AccessCheck.TokenOf(http) is null;
+            instruments.AuthRefused(grpc: true, !known ? "unknown_namespace" : anonymous ? "unauthenticated" : "forbidden");
             throw new RpcException(known
                 ? new Status(AccessCheck.TokenOf(http) is null ? StatusCode.Unauthenticated : StatusCode.PermissionDenied, $"{role.ToString().ToLowerInvariant()} access{(string.IsNullOrEmpty(ns) ? string.Empty : $" to namespace {ns}")} refused")
                 : new Status(StatusCode.NotFound, $"namespace {ns} is not configured"));

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Fabric.Registry.Dependencies;
@@ -6,11 +8,13 @@ using Fabric.Registry.Manifests;
 using Fabric.Registry.Server.Access;
 using Fabric.Registry.Server.Configuration;
 using Fabric.Registry.Server.Nodes;
+using Fabric.Registry.Server.Telemetry;
 using Fabric.Registry.Storage;
 using Fabric.Registry.Symbols;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Fabric.Registry.Server.Http;
 
@@ -67,7 +71,7 @@ public static class RegistryHttpEndpoints
         });
     }
 
-    private static async Task GetBlobAsync(string id, HttpContext http, IBlobStore blobs, AccessCheck access)
+    private static async Task GetBlobAsync(string id, HttpContext http, IBlobStore blobs, AccessCheck access, RegistryInstruments instruments)
     {
         if (!access.AllowsAny(http, Role.Read))
         {
@@ -81,12 +85,14 @@ public static class RegistryHttpEndpoints
             return;
         }
 
+        var started = Stopwatch.GetTimestamp();
         var etag = $"\"{symbol}\"";
         var response = http.Response;
         if (http.Request.Headers.IfNoneMatch.ToString() == etag)
         {
             response.StatusCode = StatusCodes.Status304NotModified;
             response.Headers.ETag = etag;
+            instruments.BlobRead(grpc: false, hit: true, 0, started);
             return;
         }
 
@@ -94,9 +100,11 @@ public static class RegistryHttpEndpoints
         if (stream is null)
         {
             response.StatusCode = StatusCodes.Status404NotFound;
+            instruments.BlobRead(grpc: false, hit: false, 0, started);
             return;
         }
 
+        long sent = 0;
         await using (stream.ConfigureAwait(false))
         {
             response.ContentType = "application/octet-stream";
@@ -109,12 +117,14 @@ public static class RegistryHttpEndpoints
 
             if (!HttpMethods.IsHead(http.Request.Method))
             {
-                await stream.CopyToAsync(response.Body, http.RequestAborted).ConfigureAwait(false);
+                sent = await CopyCountingAsync(stream, response.Body, http.RequestAborted).ConfigureAwait(false);
             }
         }
+
+        instruments.BlobRead(grpc: false, hit: true, sent, started);
     }
 
-    private static async Task GetBatchAsync(HttpContext http, IBlobStore blobs, AccessCheck access)
+    private static async Task GetBatchAsync(HttpContext http, IBlobStore blobs, AccessCheck access, RegistryInstruments instruments)
     {
         if (!access.AllowsAny(http, Role.Read))
         {
@@ -143,16 +153,21 @@ public static class RegistryHttpEndpoints
             }
         }
 
+        using var activity = instruments.Source.StartActivity("fabric.registry.get_symbols");
+        activity?.SetTag("fabric.route", "http");
+        activity?.SetTag("fabric.symbols.requested", ids.Count);
         http.Response.ContentType = "application/octet-stream";
         var head = new byte[SymbolId.ByteLength + 4];
         foreach (var id in ids)
         {
+            var started = Stopwatch.GetTimestamp();
             id.CopyTo(head);
             var stream = await blobs.OpenReadAsync(id, http.RequestAborted).ConfigureAwait(false);
             if (stream is null)
             {
                 BinaryPrimitives.WriteInt32BigEndian(head.AsSpan(SymbolId.ByteLength), -1);
                 await http.Response.Body.WriteAsync(head, http.RequestAborted).ConfigureAwait(false);
+                instruments.BlobRead(grpc: false, hit: false, 0, started);
                 continue;
             }
 
@@ -163,7 +178,29 @@ public static class RegistryHttpEndpoints
                 BinaryPrimitives.WriteInt32BigEndian(head.AsSpan(SymbolId.ByteLength), checked((int)bytes.Length));
                 await http.Response.Body.WriteAsync(head, http.RequestAborted).ConfigureAwait(false);
                 await http.Response.Body.WriteAsync(bytes.GetBuffer().AsMemory(0, (int)bytes.Length), http.RequestAborted).ConfigureAwait(false);
+                instruments.BlobRead(grpc: false, hit: true, bytes.Length, started);
             }
+        }
+    }
+
+    private static async Task<long> CopyCountingAsync(Stream from, Stream to, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(81920);
+        try
+        {
+            long total = 0;
+            int read;
+            while ((read = await from.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                await to.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                total += read;
+            }
+
+            return total;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -330,8 +367,12 @@ public static class RegistryHttpEndpoints
     /// <summary>Bad input quoted in an answer, cut short: a 30 MB line must not come back as a 30 MB error.</summary>
     private static string Shown(string text) => text.Length <= 80 ? text : string.Concat(text.AsSpan(0, 80), "...");
 
-    private static IResult Refused(HttpContext http) =>
-        AccessCheck.TokenOf(http) is null
+    private static IResult Refused(HttpContext http)
+    {
+        var anonymous = AccessCheck.TokenOf(http) is null;
+        http.RequestServices.GetRequiredService<RegistryInstruments>().AuthRefused(grpc: false, anonymous ? "unauthenticated" : "forbidden");
+        return anonymous
             ? Results.Text("authentication required: Authorization: Bearer TOKEN\n", statusCode: 401)
             : Results.Text("this token may not do that\n", statusCode: 403);
+    }
 }

@@ -49,6 +49,9 @@ public sealed class NodeTable(TimeProvider clock)
         return leaseSeconds is <= 0 or > MaxLeaseSeconds ? $"lease '{leaseSeconds}' must be from 1 to {MaxLeaseSeconds} seconds" : null;
     }
 
+    /// <summary>Nodes holding a lease (one that ran out counts until the next expiry pass, at most a second).</summary>
+    public int Count => _nodes.Count;
+
     /// <summary>Registers or renews. Returns true when the node joined (was not live).</summary>
     public bool Register(string node, string jdwp, string manifest, string started, TimeSpan lease)
     {

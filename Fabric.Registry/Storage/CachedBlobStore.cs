@@ -25,6 +25,8 @@ public sealed class CachedBlobStore : IBlobStore
     private readonly ConcurrentDictionary<SymbolId, byte[]> _entries = new();
     private readonly ConcurrentQueue<SymbolId> _order = new();
     private long _bytes;
+    private long _hits;
+    private long _misses;
 
     /// <summary>Caches up to <paramref name="capacityBytes"/> bytes of small blobs of <paramref name="inner"/>.</summary>
     public CachedBlobStore(IBlobStore inner, long capacityBytes)
@@ -41,6 +43,12 @@ public sealed class CachedBlobStore : IBlobStore
     /// <summary>Blobs held now.</summary>
     public int CachedCount => _entries.Count;
 
+    /// <summary>Reads answered from memory so far.</summary>
+    public long Hits => Interlocked.Read(ref _hits);
+
+    /// <summary>Reads that went to the store below so far (held there or not).</summary>
+    public long Misses => Interlocked.Read(ref _misses);
+
     /// <inheritdoc />
     public Task<bool> ContainsAsync(SymbolId id, CancellationToken cancellationToken = default) =>
         _entries.ContainsKey(id) ? Task.FromResult(true) : _inner.ContainsAsync(id, cancellationToken);
@@ -54,8 +62,11 @@ public sealed class CachedBlobStore : IBlobStore
     {
         if (_entries.TryGetValue(id, out var cached))
         {
+            Interlocked.Increment(ref _hits);
             return new MemoryStream(cached, writable: false);
         }
+
+        Interlocked.Increment(ref _misses);
 
         var stream = await _inner.OpenReadAsync(id, cancellationToken).ConfigureAwait(false);
         if (stream is null || !stream.CanSeek || stream.Length > MaxEntryBytes)

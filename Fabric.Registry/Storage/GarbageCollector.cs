@@ -23,6 +23,14 @@ public sealed class GarbageCollector(IBlobStore blobs, IMetadataStore metadata, 
     /// <param name="dryRun">Report what would be removed, remove nothing.</param>
     public async Task<CollectionReport> CollectAsync(bool dryRun = false, CancellationToken cancellationToken = default)
     {
+        using var activity = GarbageCollectorTelemetry.Source.StartActivity("fabric.registry.gc");
+        var report = await CollectCoreAsync(dryRun, cancellationToken).ConfigureAwait(false);
+        GarbageCollectorTelemetry.Collected(report, activity);
+        return report;
+    }
+
+    private async Task<CollectionReport> CollectCoreAsync(bool dryRun, CancellationToken cancellationToken)
+    {
         var cutoff = _clock.GetUtcNow() - _options.GracePeriod;
 
         // Blobs first, roots after: a manifest published while the listing runs is then among the roots.

@@ -45,6 +45,9 @@ public sealed record GatewayOptions
     /// <summary>The admin HTTP listener (nodes, symbols, health); null (the default) serves none.</summary>
     public AdminOptions? Admin { get; init; }
 
+    /// <summary>Metrics and traces (see <see cref="TelemetryOptions"/>).</summary>
+    public TelemetryOptions Telemetry { get; init; } = new();
+
     /// <summary>Parses <see cref="Listen"/>.</summary>
     public IPEndPoint ListenEndPoint => NodeOptions.ParseEndPoint(Listen, "listen");
 
@@ -76,6 +79,8 @@ public sealed record GatewayOptions
         {
             problems.AddRange(Admin.Validate());
         }
+
+        problems.AddRange(Telemetry.Validate());
 
         foreach (var node in Nodes)
         {

@@ -2,6 +2,7 @@ using JdwpGateway.Protocol;
 using JdwpGateway.Protocol.Encoding;
 using JdwpGateway.Protocol.Transport;
 using JdwpGateway.Routing.Config;
+using JdwpGateway.Routing.Telemetry;
 
 namespace JdwpGateway.Routing.Nodes;
 
@@ -11,9 +12,11 @@ namespace JdwpGateway.Routing.Nodes;
 public sealed class NodeLink : IAsyncDisposable
 {
     private readonly JdwpCommandChannel _channel;
+    private readonly GatewayMetrics? _metrics;
 
-    private NodeLink(int index, NodeOptions options, JdwpCommandChannel channel, IdSizes sizes, NodeVersion version)
+    private NodeLink(int index, NodeOptions options, JdwpCommandChannel channel, IdSizes sizes, NodeVersion version, GatewayMetrics? metrics)
     {
+        _metrics = metrics;
         Index = index;
         Options = options;
         _channel = channel;
@@ -49,7 +52,11 @@ public sealed class NodeLink : IAsyncDisposable
         ConnectAsync(index, options, sessionName, maxPacketLength, timeout, onEvent, tap: null, cancellationToken);
 
     /// <summary>As above, with an optional <paramref name="tap"/> that sees every byte of the node connection (recording).</summary>
-    public static async Task<NodeLink> ConnectAsync(int index, NodeOptions options, string sessionName, int maxPacketLength, TimeSpan timeout, Func<NodeLink, JdwpPacket, ValueTask> onEvent, IConnectionTap? tap, CancellationToken cancellationToken)
+    public static Task<NodeLink> ConnectAsync(int index, NodeOptions options, string sessionName, int maxPacketLength, TimeSpan timeout, Func<NodeLink, JdwpPacket, ValueTask> onEvent, IConnectionTap? tap, CancellationToken cancellationToken) =>
+        ConnectAsync(index, options, sessionName, maxPacketLength, timeout, onEvent, tap, metrics: null, cancellationToken);
+
+    /// <summary>As above, recording the link's packets and round trips into <paramref name="metrics"/>.</summary>
+    public static async Task<NodeLink> ConnectAsync(int index, NodeOptions options, string sessionName, int maxPacketLength, TimeSpan timeout, Func<NodeLink, JdwpPacket, ValueTask> onEvent, IConnectionTap? tap, GatewayMetrics? metrics, CancellationToken cancellationToken)
     {
         using var timeoutCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutCts.CancelAfter(timeout);
@@ -63,7 +70,7 @@ public sealed class NodeLink : IAsyncDisposable
             var sizesReply = await channel.SendCommandAsync(1, 7, [], timeoutCts.Token).ConfigureAwait(false);
             var versionReply = await channel.SendCommandAsync(1, 1, [], timeoutCts.Token).ConfigureAwait(false);
             var sizes = ParseSizes(sizesReply, connection.Name);
-            var link = new NodeLink(index, options, channel, sizes, NodeVersion.Parse(versionReply, connection.Name));
+            var link = new NodeLink(index, options, channel, sizes, NodeVersion.Parse(versionReply, connection.Name), metrics);
             _ = PumpEventsAsync(link, events.Reader, onEvent);
             _ = channel.Completion.ContinueWith(_ => events.Writer.TryComplete(), TaskScheduler.Default);
             return link;
@@ -76,8 +83,17 @@ public sealed class NodeLink : IAsyncDisposable
     }
 
     /// <summary>Sends a command and returns the reply packet (which may carry a JDWP error code).</summary>
-    public Task<JdwpPacket> SendAsync(byte commandSet, byte command, byte[] body, CancellationToken cancellationToken = default) =>
-        _channel.SendCommandAsync(commandSet, command, body, cancellationToken);
+    public Task<JdwpPacket> SendAsync(byte commandSet, byte command, byte[] body, CancellationToken cancellationToken = default)
+    {
+        if (_metrics is null)
+        {
+            return _channel.SendCommandAsync(commandSet, command, body, cancellationToken);
+        }
+
+        var span = _metrics.NodeCommandStarted(Name, commandSet, command, JdwpPacket.HeaderLength + body.Length);
+        var reply = _channel.SendCommandAsync(commandSet, command, body, cancellationToken);
+        return _metrics.WatchesReplies(span) ? RecordReplyAsync(reply, span) : reply;
+    }
 
     /// <summary>
     /// Sends a command whose body is a slice of a (rented) buffer and returns the reply packet; the body has been copied
@@ -94,8 +110,11 @@ public sealed class NodeLink : IAsyncDisposable
     }
 
     /// <summary>Answers a command the node sent (a vendor command the debugger replied to).</summary>
-    public Task SendReplyAsync(int id, short errorCode, byte[] body, CancellationToken cancellationToken = default) =>
-        _channel.SendReplyAsync(id, errorCode, body, cancellationToken);
+    public Task SendReplyAsync(int id, short errorCode, byte[] body, CancellationToken cancellationToken = default)
+    {
+        _metrics?.Packet(PacketDirection.ToNode, JdwpPacket.HeaderLength + body.Length);
+        return _channel.SendReplyAsync(id, errorCode, body, cancellationToken);
+    }
 
     /// <summary>Closes the connection; the agent then clears requests and resumes threads itself.</summary>
     public ValueTask DisposeAsync() => _channel.DisposeAsync();
@@ -107,7 +126,24 @@ public sealed class NodeLink : IAsyncDisposable
     {
         await foreach (var packet in events.ReadAllAsync().ConfigureAwait(false))
         {
+            link._metrics?.Packet(PacketDirection.FromNode, packet.Length);
             await onEvent(link, packet).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<JdwpPacket> RecordReplyAsync(Task<JdwpPacket> pending, System.Diagnostics.Activity? span)
+    {
+        try
+        {
+            var reply = await pending.ConfigureAwait(false);
+            _metrics!.NodeCommandCompleted(span, reply.ErrorCode, reply.Length);
+            return reply;
+        }
+        catch when (span is not null)
+        {
+            span.SetStatus(System.Diagnostics.ActivityStatusCode.Error);
+            span.Dispose();
+            throw;
         }
     }
 

@@ -40,6 +40,7 @@ public sealed partial class DebugSession
         catch (JdwpProtocolException ex)
         {
             var located = ex.At($"{node.Name}@{Name}", packet.Id, "Event.Composite");
+            _metrics?.ProtocolError(fromDebugger: false);
             GatewayLog.MalformedInput(_logger, located.Connection, located.Message);
             await node.DisposeAsync().ConfigureAwait(false);
         }
@@ -192,6 +193,7 @@ public sealed partial class DebugSession
         Vm.ContextNode = node.Index;
         var id = Interlocked.Increment(ref _nextEventId);
         GatewayLog.Packet(_logger, Name, "gateway->debugger", $"Event.Composite from {node.Name} ({eventCount} events)");
+        _metrics?.EventsDelivered(eventCount, JdwpPacket.HeaderLength + composite.Length);
         await _debugger.SendCommandAsync(id, 64, 100, composite).ConfigureAwait(false);
     }
 

@@ -81,6 +81,7 @@ public sealed partial class DebugSession
             {
                 if (!token.IsCancellationRequested)
                 {
+                    _metrics?.NodeFailed();
                     GatewayLog.NodeUnavailable(_logger, Name, node.Name, node.Address, reason, _options.NodeRetryInterval);
                 }
 
@@ -107,7 +108,7 @@ public sealed partial class DebugSession
 
         try
         {
-            var link = await NodeLink.ConnectAsync(index, node, Name, _options.MaxPacketLength, _options.NodeConnectTimeout, OnNodeEventAsync, _nodeTap, token).ConfigureAwait(false);
+            var link = await NodeLink.ConnectAsync(index, node, Name, _options.MaxPacketLength, _options.NodeConnectTimeout, OnNodeEventAsync, _nodeTap, _metrics, token).ConfigureAwait(false);
             await _eventLock.WaitAsync(token).ConfigureAwait(false);
             try
             {
@@ -125,6 +126,7 @@ public sealed partial class DebugSession
                 _eventLock.Release();
             }
 
+            _metrics?.NodeJoined();
             GatewayLog.NodeConnected(_logger, Name, node.Name, link.Version.VmVersion, link.Version.JdwpMajor, link.Version.JdwpMinor);
             Track(WatchNodeAsync(link));
             return (ConnectOutcome.Connected, string.Empty);
@@ -232,9 +234,11 @@ public sealed partial class DebugSession
 
         if (reason is Protocol.JdwpProtocolException malformed)
         {
+            _metrics?.ProtocolError(fromDebugger: false);
             GatewayLog.MalformedInput(_logger, malformed.Connection, malformed.Message);
         }
 
+        _metrics?.NodeLeft();
         GatewayLog.NodeLeft(_logger, Name, link.Name, reason?.Message ?? "connection closed by the node");
         await link.DisposeAsync().ConfigureAwait(false);
         await AnnounceThreadDeathsAsync(link).ConfigureAwait(false);
@@ -314,7 +318,9 @@ public sealed partial class DebugSession
         try
         {
             GatewayLog.ThreadsAnnounced(_logger, Name, kind.ToString(), threads.Count, node.Name);
-            await _debugger.SendAsync(JdwpPacket.NewCommand(Interlocked.Increment(ref _nextEventId), 64, 100, events.ToArray())).ConfigureAwait(false);
+            var packet = JdwpPacket.NewCommand(Interlocked.Increment(ref _nextEventId), 64, 100, events.ToArray());
+            _metrics?.EventsDelivered(requests.Count * threads.Count, packet.Length);
+            await _debugger.SendAsync(packet).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
         {

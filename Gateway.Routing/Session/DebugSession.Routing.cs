@@ -304,6 +304,7 @@ public sealed partial class DebugSession
                 catch (JdwpProtocolException ex)
                 {
                     var located = ex.At($"{node.Name}@{Name}", packetId, command);
+                    _metrics?.ProtocolError(fromDebugger: false);
                     GatewayLog.MalformedInput(_logger, located.Connection, located.Message);
                     await node.DisposeAsync().ConfigureAwait(false);
                     return Reply.Error(ErrorCode.Internal, located.Message);

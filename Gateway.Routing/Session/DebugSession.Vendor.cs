@@ -47,6 +47,7 @@ public sealed partial class DebugSession
         _vendorCommandsFromNodes[id] = (node, packet.Id);
         try
         {
+            _metrics?.Packet(Telemetry.PacketDirection.ToDebugger, packet.Length);
             await _debugger.SendAsync(JdwpPacket.NewCommand(id, packet.CommandSet, packet.Command, packet.Body)).ConfigureAwait(false);
         }
         catch

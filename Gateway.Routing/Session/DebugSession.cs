@@ -3,6 +3,7 @@ using JdwpGateway.Protocol.Spec;
 using JdwpGateway.Protocol.Transport;
 using JdwpGateway.Routing.Config;
 using JdwpGateway.Routing.Nodes;
+using JdwpGateway.Routing.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace JdwpGateway.Routing.Session;
@@ -22,6 +23,7 @@ public sealed partial class DebugSession : IAsyncDisposable
     private readonly List<Task> _background = [];
     private readonly IConnectionTap? _nodeTap;
     private readonly NodeDirectory _directory;
+    private readonly GatewayMetrics? _metrics;
     private int _nextEventId = 0x40000000;
     private volatile bool _disposeRequested;
     private string? _closeReason;
@@ -35,8 +37,10 @@ public sealed partial class DebugSession : IAsyncDisposable
     /// <param name="logger">Where to log.</param>
     /// <param name="directory">The nodes behind the gateway, now and as they come and go.</param>
     /// <param name="nodeTap">Optional observer of every node connection's bytes (recording).</param>
-    public DebugSession(int number, JdwpConnection debugger, GatewayOptions options, ILogger logger, NodeDirectory directory, IConnectionTap? nodeTap = null)
+    /// <param name="metrics">Where the session's packets, commands and node changes are counted, if anywhere.</param>
+    public DebugSession(int number, JdwpConnection debugger, GatewayOptions options, ILogger logger, NodeDirectory directory, IConnectionTap? nodeTap = null, GatewayMetrics? metrics = null)
     {
+        _metrics = metrics;
         _directory = directory ?? throw new ArgumentNullException(nameof(directory));
         _nodeTap = nodeTap;
         _debugger = debugger ?? throw new ArgumentNullException(nameof(debugger));
@@ -85,6 +89,8 @@ public sealed partial class DebugSession : IAsyncDisposable
                     break;
                 }
 
+                _metrics?.Packet(PacketDirection.FromDebugger, packet.Length);
+
                 if (packet.IsReply)
                 {
                     // Debuggers answer only vendor commands a node sent; any other reply has no one waiting for it.
@@ -112,6 +118,7 @@ public sealed partial class DebugSession : IAsyncDisposable
         catch (JdwpProtocolException ex)
         {
             reason = ex.Message;
+            _metrics?.ProtocolError(fromDebugger: true);
             GatewayLog.MalformedInput(_logger, _debugger.Name, ex.Message);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -200,6 +207,7 @@ public sealed partial class DebugSession : IAsyncDisposable
         var spec = JdwpSpec.Find(packet.CommandSet, packet.Command);
         var name = spec?.FullName ?? $"{packet.CommandSet}/{packet.Command}";
         GatewayLog.Packet(_logger, Name, "debugger->gateway", $"{name} {packet}");
+        var trace = _metrics?.CommandStarted(packet.CommandSet, packet.Command) ?? default;
         Reply reply;
         try
         {
@@ -210,6 +218,8 @@ public sealed partial class DebugSession : IAsyncDisposable
             // The debugger's own packet did not match its layout: that breaks the framing contract, so the connection
             // closes (which ends the read loop and the session) and nothing is sent back.
             var located = ex.At(_debugger.Name, packet.Id, name);
+            GatewayMetrics.CommandAbandoned(trace);
+            _metrics?.ProtocolError(fromDebugger: true);
             GatewayLog.MalformedInput(_logger, _debugger.Name, located.Message);
             _closeReason = located.Message;
             _debuggerGone = true;
@@ -222,6 +232,7 @@ public sealed partial class DebugSession : IAsyncDisposable
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
+            GatewayMetrics.CommandAbandoned(trace);
             return;
         }
         catch (Exception ex)
@@ -235,6 +246,7 @@ public sealed partial class DebugSession : IAsyncDisposable
             GatewayLog.CommandRefused(_logger, Name, name, reply.Code.ToString(), reply.Reason ?? string.Empty);
         }
 
+        _metrics?.CommandCompleted(trace, (short)reply.Code, JdwpPacket.HeaderLength + reply.Payload.Length, Vm);
         try
         {
             await _debugger.SendReplyAsync(packet.Id, (short)reply.Code, reply.Payload, token).ConfigureAwait(false);

@@ -2,6 +2,8 @@ using JdwpGateway.Configuration;
 using JdwpGateway.Admin;
 using JdwpGateway.Routing;
 using JdwpGateway.Routing.Config;
+using JdwpGateway.Routing.Telemetry;
+using JdwpGateway.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -33,7 +35,8 @@ public static class GatewayHost
         });
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(sp => new GatewayServer(options, sp.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddGatewayTelemetry(options.Telemetry, adminListener: options.Admin is not null);
+        builder.Services.AddSingleton(sp => new GatewayServer(options, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<GatewayMetrics>()));
         builder.Services.AddHostedService(sp => new GatewayHostedService(sp.GetRequiredService<GatewayServer>(), onStarted));
         if (reload is not null)
         {

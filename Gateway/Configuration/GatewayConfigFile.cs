@@ -9,7 +9,7 @@ namespace JdwpGateway.Configuration;
 /// Reads <c>gateway.yaml</c>. The file's shape is documented in docs/configuration.md; unknown keys are errors so a
 /// typo never silently falls back to a default.
 /// </summary>
-public static class GatewayConfigFile
+public static partial class GatewayConfigFile
 {
     /// <summary>Loads and binds a YAML file.</summary>
     /// <exception cref="GatewayConfigException">The file is missing, is not valid YAML, or has unknown keys.</exception>
@@ -78,6 +78,7 @@ public static class GatewayConfigFile
             Admin = document.Admin is { } a
                 ? new AdminOptions { Listen = a.Listen ?? new AdminOptions().Listen, AllowRemote = a.AllowRemote ?? false }
                 : null,
+            Telemetry = TelemetryDocument.ToOptions(document.Telemetry),
         };
     }
 
@@ -93,7 +94,9 @@ public static class GatewayConfigFile
                 nameof(NodeDocument) => "name, address",
                 nameof(DiscoveryDocument) => "registry, manifest, token, pollSeconds",
                 nameof(AdminDocument) => "listen, allowRemote",
-                _ => "listen, nodes, discovery, admin, maxPacketLength, nodeConnectTimeoutSeconds, nodeRetrySeconds, debuggerHandshakeTimeoutSeconds, record, suspend",
+                nameof(TelemetryDocument) => TelemetryDocument.Keys,
+                nameof(OtlpDocument) => OtlpDocument.Keys,
+                _ => "listen, nodes, discovery, admin, maxPacketLength, nodeConnectTimeoutSeconds, nodeRetrySeconds, debuggerHandshakeTimeoutSeconds, record, suspend, telemetry",
             };
             return $"unknown key '{unknown.Groups[1].Value}' (known keys here: {known})";
         }
@@ -163,6 +166,8 @@ public static class GatewayConfigFile
         public List<NodeDocument>? Nodes { get; set; }
 
         public DiscoveryDocument? Discovery { get; set; }
+
+        public TelemetryDocument? Telemetry { get; set; }
 
         public AdminDocument? Admin { get; set; }
     }
