@@ -19,6 +19,7 @@ public sealed class GatewayServer : IAsyncDisposable
     private readonly GatewayOptions _options;
     private readonly NodeDirectory _directory;
     private Discovery.RegistryNodeSource? _discovery;
+    private readonly Discovery.RegistryReleases? _releases;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _connections = [];
@@ -48,6 +49,11 @@ public sealed class GatewayServer : IAsyncDisposable
         }
 
         _directory = new NodeDirectory(options.Nodes);
+        if (options.Discovery is { } discovery)
+        {
+            _releases = new Discovery.RegistryReleases(discovery, _logger);
+            _directory.Releases = _releases;
+        }
     }
 
     /// <summary>The nodes behind the gateway now; a discovery source changes it as nodes come and go.</summary>
@@ -103,6 +109,7 @@ public sealed class GatewayServer : IAsyncDisposable
         }
 
         await Task.WhenAll(pending).ConfigureAwait(false);
+        _releases?.Dispose();
         _stop.Dispose();
     }
 
