@@ -73,7 +73,7 @@ public sealed partial class RegistryReleases : IReleaseHashes, IDisposable
     {
         var chain = new List<Dictionary<string, string>>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var current = name; current is not null; )
+        for (var current = name; current is not null;)
         {
             if (!seen.Add(current) || chain.Count == MaxParentDepth)
             {
