@@ -107,6 +107,32 @@ public sealed class GatewayIdentityTests : IAsyncLifetime
         await StopAsync(nodeA, nodeB);
     }
 
+    [Fact]
+    public async Task A_forks_override_is_its_own_type_and_what_it_inherits_from_its_parent_is_the_parents_type()
+    {
+        var parent = JavaApp.Build(_dir.Combine("parent"), Calc("a + b"));
+        var changed = JavaApp.Build(_dir.Combine("changed"), Calc("a - b"));
+        var fork = _dir.Combine("fork");
+        Directory.CreateDirectory(Path.Combine(fork, "com", "ident"));
+        File.Copy(Path.Combine(changed, "com", "ident", "Calc.class"), Path.Combine(fork, "com", "ident", "Calc.class"));
+        await _registry.PublishAsync(parent, "ident:1.0", _key);
+        var (code, output) = await RegistryServer.RunCliAsync(
+            "publish", fork, "--manifest", "ident-fork:1.0", "--parent", "ident:1.0", "--key", _key.PrivatePem, "--registry", _registry.GrpcUrl);
+        Assert.True(code == 0, $"fabric publish of the fork failed ({code}):\n{output}");
+        using var nodeA = StartNode("node-a", "ident:1.0", out _);
+        using var nodeB = StartNode("node-b", "ident-fork:1.0", out _);
+        await nodeA.WaitForAsync("^ready$");
+        await nodeB.WaitForAsync("^ready$");
+
+        await using var gateway = await StartDiscoveringGatewayAsync(2);
+        await using var debugger = await AttachAsync(gateway.LocalEndPoint);
+        var calcs = await ClassesBySignatureAsync(debugger, "Lcom/ident/Calc;");
+        Assert.Equal(new[] { ClassHash(parent, "Calc"), ClassHash(changed, "Calc") }.Order(), calcs.Select(id => IdentityOf(gateway, id)).Order());
+        Assert.Equal(ClassHash(parent, "Main"), IdentityOf(gateway, Assert.Single(await ClassesBySignatureAsync(debugger, "Lcom/ident/Main;"))));
+        Assert.Equal(ClassHash(parent, "Label"), IdentityOf(gateway, Assert.Single(await ClassesBySignatureAsync(debugger, "Lcom/ident/Label;"))));
+        await StopAsync(nodeA, nodeB);
+    }
+
     /// <summary>Main uses Calc and Label (so both are loaded), then prints <c>ready</c> and waits for a line.</summary>
     private static Dictionary<string, string> Calc(string body, string label = "one") => new()
     {
