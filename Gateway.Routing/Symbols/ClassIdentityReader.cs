@@ -102,6 +102,20 @@ public sealed class ClassIdentityReader(IReleaseHashes? releases)
 
     private async Task<string?> ReadReleaseOfLoaderAsync(NodeLink node, ulong loaderId)
     {
+        try
+        {
+            return await ReadLoaderNameAsync(node, loaderId).ConfigureAwait(false);
+        }
+        catch (NodeCommandException)
+        {
+            // The node would not say (a loader collected meanwhile, an agent that refuses a command): such a loader's
+            // classes are identified by JDWP, which can only split a type in two, never merge two.
+            return null;
+        }
+    }
+
+    private async Task<string?> ReadLoaderNameAsync(NodeLink node, ulong loaderId)
+    {
         var loaderIdBytes = new JdwpWriter().Id(loaderId, node.Sizes.ObjectId).ToArray();
         var typeReply = new JdwpReader(await node.QueryAsync(9, 1, loaderIdBytes).ConfigureAwait(false));
         typeReply.ReadByte();

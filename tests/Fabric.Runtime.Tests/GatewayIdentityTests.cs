@@ -133,6 +133,28 @@ public sealed class GatewayIdentityTests : IAsyncLifetime
         await StopAsync(nodeA, nodeB);
     }
 
+    [Fact]
+    public async Task Without_the_registry_classes_are_identified_by_JDWP_and_debugging_goes_on()
+    {
+        var one = JavaApp.Build(_dir.Combine("down-1"), Calc("a + b"));
+        await _registry.PublishAsync(one, "ident:1.0", _key);
+        using var nodeA = StartNode("node-a", "ident:1.0", out _);
+        using var nodeB = StartNode("node-b", "ident:1.0", out _);
+        await nodeA.WaitForAsync("^ready$");
+        await nodeB.WaitForAsync("^ready$");
+        await using var gateway = await StartDiscoveringGatewayAsync(2);
+
+        // Discovery keeps the nodes it knows while the registry is down; their manifests cannot be read now.
+        await _registry.StopAsync();
+        await using var debugger = await AttachAsync(gateway.LocalEndPoint);
+        var calc = Assert.Single(await ClassesBySignatureAsync(debugger, "Lcom/ident/Calc;"));
+        Assert.StartsWith("cp:", IdentityOf(gateway, calc), StringComparison.Ordinal);
+        Assert.True(gateway.ActiveSession!.Vm.Symbols.TryGetByVirtual(calc, out var symbol));
+        Assert.Equal(2, symbol.NodeTypeIds.Count);
+        var methods = await debugger.SendCommandAsync(2, 5, new JdwpWriter().Id(calc, 8).ToArray()).WaitAsync(Wait);
+        Assert.Equal(0, methods.ErrorCode);
+    }
+
     /// <summary>Main uses Calc and Label (so both are loaded), then prints <c>ready</c> and waits for a line.</summary>
     private static Dictionary<string, string> Calc(string body, string label = "one") => new()
     {
