@@ -42,6 +42,14 @@ public sealed class ClassIdentityReader(IReleaseHashes? releases)
             return ArrayIdentity;
         }
 
+        if (signature.StartsWith("Ljava/", StringComparison.Ordinal))
+        {
+            // The JVM lets only the bootstrap and the platform loader define a class in a java.* package (any other
+            // loader's attempt is refused as a prohibited package name): such a class is the JDK's, one type per name,
+            // known without asking the node for its loader.
+            return BootstrapIdentity;
+        }
+
         var typeIdBytes = new JdwpWriter().Id(typeId, node.Sizes.ReferenceTypeId).ToArray();
         var loader = await node.SendAsync(2, 2, typeIdBytes).ConfigureAwait(false);
         var loaderId = loader.ErrorCode == 0 ? new JdwpReader(loader.Body).ReadId(node.Sizes.ObjectId) : ulong.MaxValue;
