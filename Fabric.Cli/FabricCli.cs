@@ -31,6 +31,9 @@ public static class FabricCli
             ShowCommands.BuildSymbol(),
             MaintenanceCommands.BuildGc(),
             MaintenanceCommands.BuildVerify(),
+
+            // Listed for help only: `run` is dispatched above, before this parser sees it.
+            new Command("run", Fabric.Runtime.NodeRunCommand.Description + " ('fabric run --help')"),
         };
         try
         {

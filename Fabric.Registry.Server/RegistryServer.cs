@@ -78,7 +78,7 @@ public sealed class RegistryServer : IAsyncDisposable
         builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = (int)Math.Min(int.MaxValue, options.MaxBlobBytes + (1 << 20)));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(clock);
-        builder.Services.AddSingleton(storage.Blobs);
+        builder.Services.AddSingleton(options.BlobCacheBytes > 0 ? new CachedBlobStore(storage.Blobs, options.BlobCacheBytes) : storage.Blobs);
         builder.Services.AddSingleton(storage.Metadata);
         builder.Services.AddSingleton<AccessCheck>();
         builder.Services.AddSingleton<ManifestFeed>();

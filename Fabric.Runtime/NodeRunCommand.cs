@@ -8,6 +8,9 @@ namespace Fabric.Runtime;
 /// </summary>
 public static class NodeRunCommand
 {
+    /// <summary>One line on what <c>fabric run</c> does, for <c>fabric --help</c> and <c>fabric run --help</c>.</summary>
+    public const string Description = "Start a node JVM whose application classes load by hash from a signed release in the registry";
+
     public const string Usage = """
         usage: fabric run --registry URL --manifest [ns/]name:tag --main com.app.Main --trust PUBLIC-KEY.pem
                           [--name NODE] [--jdwp HOST:PORT] [--cache DIR] [--http-port PORT] [--peer URL]...
@@ -108,8 +111,15 @@ public static class NodeRunCommand
     }
 
     /// <summary>Runs the node; returns its exit code, or 2 for bad arguments (the reason on stderr).</summary>
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stderr, CancellationToken cancellationToken = default)
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stderr, CancellationToken cancellationToken = default, TextWriter? stdout = null)
     {
+        var beforeApplication = args.TakeWhile(a => a != "--");
+        if (beforeApplication.Any(a => a is "--help" or "-h" or "-?"))
+        {
+            await (stdout ?? Console.Out).WriteLineAsync($"{Description}\n\n{Usage}\n\nOptions and cache layout: docs/fabric.md (\"Node agent\").");
+            return 0;
+        }
+
         var options = Parse(args, out var error);
         if (options is null)
         {

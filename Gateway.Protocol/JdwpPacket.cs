@@ -72,20 +72,37 @@ public sealed class JdwpPacket
     /// <summary>Writes header and body to <paramref name="destination"/>, which must hold <see cref="Length"/> bytes.</summary>
     public void CopyTo(Span<byte> destination)
     {
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(destination, Length);
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(destination[4..], Id);
-        destination[8] = Flags;
         if (IsReply)
         {
-            System.Buffers.Binary.BinaryPrimitives.WriteInt16BigEndian(destination[9..], ErrorCode);
+            WriteReplyHeader(destination, Id, ErrorCode, Body.Length);
+            destination[8] = Flags;
         }
         else
         {
-            destination[9] = CommandSet;
-            destination[10] = Command;
+            WriteCommandHeader(destination, Id, CommandSet, Command, Body.Length);
+            destination[8] = Flags;
         }
 
         Body.CopyTo(destination[HeaderLength..]);
+    }
+
+    /// <summary>Writes the 11-byte header of a command whose body has <paramref name="bodyLength"/> bytes.</summary>
+    public static void WriteCommandHeader(Span<byte> destination, int id, byte commandSet, byte command, int bodyLength)
+    {
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(destination, HeaderLength + bodyLength);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(destination[4..], id);
+        destination[8] = 0;
+        destination[9] = commandSet;
+        destination[10] = command;
+    }
+
+    /// <summary>Writes the 11-byte header of a reply whose body has <paramref name="bodyLength"/> bytes.</summary>
+    public static void WriteReplyHeader(Span<byte> destination, int id, short errorCode, int bodyLength)
+    {
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(destination, HeaderLength + bodyLength);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(destination[4..], id);
+        destination[8] = ReplyFlag;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt16BigEndian(destination[9..], errorCode);
     }
 
     /// <inheritdoc />

@@ -37,6 +37,11 @@ public sealed record RegistryOptions(
 {
     public const long DefaultMaxBlobBytes = 64L * 1024 * 1024;
 
+    public const long DefaultBlobCacheBytes = 64L * 1024 * 1024;
+
+    /// <summary>Memory for small blobs served from memory (<c>blobCacheMegabytes</c>); 0 turns the cache off.</summary>
+    public long BlobCacheBytes { get; init; } = DefaultBlobCacheBytes;
+
     /// <summary>A caller's roles in <paramref name="ns"/>: anonymous rights plus those of its token.</summary>
     public Role RolesOf(string ns, string? token)
     {

@@ -155,9 +155,15 @@ public static class RegistryConfigFile
             problems.Add("maxBlobBytes must be positive");
         }
 
+        var cacheMegabytes = doc.BlobCacheMegabytes ?? RegistryOptions.DefaultBlobCacheBytes / (1024 * 1024);
+        if (cacheMegabytes is < 0 or > 1024 * 1024)
+        {
+            problems.Add($"blobCacheMegabytes {cacheMegabytes} is out of range: 0 (off) to 1048576");
+        }
+
         return problems.Count > 0
             ? throw new RegistryConfigException($"{source}: {string.Join("; ", problems)}")
-            : new RegistryOptions(storage!, http!, grpc!, tls, namespaces, max);
+            : new RegistryOptions(storage!, http!, grpc!, tls, namespaces, max) { BlobCacheBytes = cacheMegabytes * 1024 * 1024 };
     }
 
     private static IPEndPoint? Endpoint(string text, string key, List<string> problems)
@@ -182,6 +188,8 @@ public static class RegistryConfigFile
         public Dictionary<string, NamespaceDocument>? Namespaces { get; set; }
 
         public long? MaxBlobBytes { get; set; }
+
+        public long? BlobCacheMegabytes { get; set; }
     }
 
     private sealed class ListenDocument

@@ -36,7 +36,14 @@ public sealed class JdwpCommandChannel : IAsyncDisposable
     }
 
     /// <summary>Sends a command and waits for its reply.</summary>
-    public async Task<JdwpPacket> SendCommandAsync(byte commandSet, byte command, byte[] body, CancellationToken cancellationToken = default)
+    public Task<JdwpPacket> SendCommandAsync(byte commandSet, byte command, byte[] body, CancellationToken cancellationToken = default) =>
+        SendCommandAsync(commandSet, command, body.AsMemory(), cancellationToken);
+
+    /// <summary>
+    /// Sends a command and waits for its reply. The body is copied into the connection before the command is on its
+    /// way, so a rented buffer may be returned as soon as this completes.
+    /// </summary>
+    public async Task<JdwpPacket> SendCommandAsync(byte commandSet, byte command, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
     {
         var id = Interlocked.Increment(ref _nextId);
         var reply = new TaskCompletionSource<JdwpPacket>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -49,7 +56,7 @@ public sealed class JdwpCommandChannel : IAsyncDisposable
 
         try
         {
-            await _connection.SendAsync(JdwpPacket.NewCommand(id, commandSet, command, body), cancellationToken).ConfigureAwait(false);
+            await _connection.SendCommandAsync(id, commandSet, command, body, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or System.Net.Sockets.SocketException or InvalidOperationException)
         {

@@ -136,14 +136,48 @@ public sealed class JdwpConnection : IAsyncDisposable
     }
 
     /// <summary>Writes one packet; concurrent callers are serialized so packets never interleave.</summary>
-    public async ValueTask SendAsync(JdwpPacket packet, CancellationToken cancellationToken = default)
+    public ValueTask SendAsync(JdwpPacket packet, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        return WriteAsync(packet, default, packet.Id, packet.IsReply, packet.CommandSet, packet.Command, packet.ErrorCode, cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes a command whose body is <paramref name="body"/>, copied into the connection's pipe before this returns
+    /// (so the caller may reuse or return the buffer as soon as the returned task completes).
+    /// </summary>
+    public ValueTask SendCommandAsync(int id, byte commandSet, byte command, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default) =>
+        WriteAsync(null, body, id, false, commandSet, command, 0, cancellationToken);
+
+    /// <summary>Writes a reply whose body is <paramref name="body"/>; as <see cref="SendCommandAsync"/>, the body is copied before this returns.</summary>
+    public ValueTask SendReplyAsync(int id, short errorCode, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default) =>
+        WriteAsync(null, body, id, true, 0, 0, errorCode, cancellationToken);
+
+    private async ValueTask WriteAsync(JdwpPacket? packet, ReadOnlyMemory<byte> body, int id, bool reply, byte commandSet, byte command, short errorCode, CancellationToken cancellationToken)
     {
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var length = packet.Length;
+            var length = packet?.Length ?? JdwpPacket.HeaderLength + body.Length;
             var memory = _writer.GetMemory(length);
-            packet.CopyTo(memory.Span);
+            if (packet is not null)
+            {
+                packet.CopyTo(memory.Span);
+            }
+            else
+            {
+                if (reply)
+                {
+                    JdwpPacket.WriteReplyHeader(memory.Span, id, errorCode, body.Length);
+                }
+                else
+                {
+                    JdwpPacket.WriteCommandHeader(memory.Span, id, commandSet, command, body.Length);
+                }
+
+                body.Span.CopyTo(memory.Span[JdwpPacket.HeaderLength..]);
+            }
+
             _tap?.OnBytes(this, TapDirection.Sent, new ReadOnlySequence<byte>(memory[..length]));
             _writer.Advance(length);
             var flush = await _writer.FlushAsync(cancellationToken).ConfigureAwait(false);

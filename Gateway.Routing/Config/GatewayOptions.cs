@@ -42,6 +42,9 @@ public sealed record GatewayOptions
     /// </summary>
     public DiscoveryOptions? Discovery { get; init; }
 
+    /// <summary>The admin HTTP listener (nodes, symbols, health); null (the default) serves none.</summary>
+    public AdminOptions? Admin { get; init; }
+
     /// <summary>Parses <see cref="Listen"/>.</summary>
     public IPEndPoint ListenEndPoint => NodeOptions.ParseEndPoint(Listen, "listen");
 
@@ -66,6 +69,11 @@ public sealed record GatewayOptions
         if (Discovery is not null)
         {
             problems.AddRange(Discovery.Validate());
+        }
+
+        if (Admin is not null)
+        {
+            problems.AddRange(Admin.Validate());
         }
 
         foreach (var node in Nodes)

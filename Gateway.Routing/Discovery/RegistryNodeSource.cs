@@ -13,6 +13,9 @@ namespace JdwpGateway.Routing.Discovery;
 /// </summary>
 public sealed partial class RegistryNodeSource : IAsyncDisposable
 {
+    /// <summary>The node directory source name of nodes found through the registry.</summary>
+    public const string RegistrySource = "registry";
+
     private readonly DiscoveryOptions _options;
     private readonly NodeDirectory _directory;
     private readonly ILogger _logger;
@@ -68,7 +71,7 @@ public sealed partial class RegistryNodeSource : IAsyncDisposable
             _outage = null;
         }
 
-        foreach (var change in _directory.Replace(nodes))
+        foreach (var change in _directory.Replace(nodes, RegistrySource))
         {
             LogChange(_logger, change.Options.Name, change.Options.Address, change.Joined ? "joined" : "left", _options.Registry);
         }

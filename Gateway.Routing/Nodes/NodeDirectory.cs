@@ -9,12 +9,15 @@ namespace JdwpGateway.Routing.Nodes;
 public sealed record NodeChange(int Index, NodeOptions Options, bool Joined);
 
 /// <summary>
-/// The nodes behind the gateway now: the configured list, or what a discovery source (the fabric registry) reports as
-/// nodes come and go. Each name gets an index on first sight and keeps it, so tables keyed by node index never mix
-/// two nodes.
+/// The nodes behind the gateway now: the configured list and what a discovery source (the fabric registry) reports as
+/// nodes come and go. Each source owns its nodes: replacing one source's list never withdraws another's. Each name gets
+/// an index on first sight and keeps it, so tables keyed by node index never mix two nodes.
 /// </summary>
 public sealed class NodeDirectory
 {
+    /// <summary>The source of nodes named in the configuration (file or command line).</summary>
+    public const string ConfiguredSource = "configuration";
+
     private readonly Lock _lock = new();
     private readonly List<Entry> _entries = [];
     private readonly Dictionary<string, int> _indexByName = new(StringComparer.Ordinal);
@@ -25,7 +28,7 @@ public sealed class NodeDirectory
         ArgumentNullException.ThrowIfNull(initial);
         foreach (var node in initial)
         {
-            Join(node);
+            Join(node, ConfiguredSource);
         }
     }
 
@@ -76,17 +79,17 @@ public sealed class NodeDirectory
     }
 
     /// <summary>
-    /// Makes the directory hold exactly <paramref name="nodes"/>: nodes not in it leave, new ones (or ones at a new
-    /// address) join. Returns what changed.
+    /// Makes <paramref name="source"/>'s nodes exactly <paramref name="nodes"/>: its nodes not in it leave, new ones
+    /// (or ones at a new address) join. A name another source holds now stays with that source. Returns what changed.
     /// </summary>
-    public IReadOnlyList<NodeChange> Replace(IReadOnlyCollection<NodeOptions> nodes)
+    public IReadOnlyList<NodeChange> Replace(IReadOnlyCollection<NodeOptions> nodes, string source = ConfiguredSource)
     {
         ArgumentNullException.ThrowIfNull(nodes);
         var changes = new List<NodeChange>();
         lock (_lock)
         {
-            var wanted = nodes.ToDictionary(n => n.Name, StringComparer.Ordinal);
-            foreach (var entry in _entries.Where(e => e.Present))
+            var wanted = nodes.GroupBy(n => n.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+            foreach (var entry in _entries.Where(e => e.Present && e.Source == source))
             {
                 if (!wanted.TryGetValue(entry.Options.Name, out var now) || now.Address != entry.Options.Address)
                 {
@@ -95,11 +98,11 @@ public sealed class NodeDirectory
                 }
             }
 
-            foreach (var node in nodes)
+            foreach (var node in wanted.Values)
             {
                 if (!_indexByName.TryGetValue(node.Name, out var index) || !_entries[index].Present)
                 {
-                    changes.Add(new NodeChange(Join(node), node, Joined: true));
+                    changes.Add(new NodeChange(Join(node, source), node, Joined: true));
                 }
             }
         }
@@ -112,26 +115,29 @@ public sealed class NodeDirectory
         return changes;
     }
 
-    private int Join(NodeOptions node)
+    private int Join(NodeOptions node, string source)
     {
         if (_indexByName.TryGetValue(node.Name, out var index))
         {
             _entries[index].Options = node;
+            _entries[index].Source = source;
             _entries[index].Present = true;
             return index;
         }
 
         index = _entries.Count;
-        _entries.Add(new Entry(index, node));
+        _entries.Add(new Entry(index, node, source));
         _indexByName[node.Name] = index;
         return index;
     }
 
-    private sealed class Entry(int index, NodeOptions options)
+    private sealed class Entry(int index, NodeOptions options, string source)
     {
         public int Index { get; } = index;
 
         public NodeOptions Options { get; set; } = options;
+
+        public string Source { get; set; } = source;
 
         public bool Present { get; set; } = true;
     }

@@ -79,6 +79,13 @@ public sealed class NodeLink : IAsyncDisposable
     public Task<JdwpPacket> SendAsync(byte commandSet, byte command, byte[] body, CancellationToken cancellationToken = default) =>
         _channel.SendCommandAsync(commandSet, command, body, cancellationToken);
 
+    /// <summary>
+    /// Sends a command whose body is a slice of a (rented) buffer and returns the reply packet; the body has been copied
+    /// into the connection when this completes.
+    /// </summary>
+    public Task<JdwpPacket> SendAsync(byte commandSet, byte command, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default) =>
+        _channel.SendCommandAsync(commandSet, command, body, cancellationToken);
+
     /// <summary>Sends a command and returns the reply body, throwing <see cref="NodeCommandException"/> on a JDWP error.</summary>
     public async Task<byte[]> QueryAsync(byte commandSet, byte command, byte[] body, CancellationToken cancellationToken = default)
     {

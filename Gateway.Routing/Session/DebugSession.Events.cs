@@ -63,12 +63,26 @@ public sealed partial class DebugSession
 
     private async Task ProcessCompositeAsync(NodeLink node, JdwpPacket packet)
     {
+        // The composite for the debugger is built in a rented buffer: suspend policy and count first, patched at the end.
+        var kept = JdwpWriter.Rent(packet.Body.Length + 5);
+        try
+        {
+            await ProcessCompositeAsync(node, packet, kept).ConfigureAwait(false);
+        }
+        finally
+        {
+            kept.Return();
+        }
+    }
+
+    private async Task ProcessCompositeAsync(NodeLink node, JdwpPacket packet, JdwpWriter kept)
+    {
         var body = packet.Body;
         var reader = new JdwpReader(body);
         var suspendPolicy = reader.ReadByte();
         var count = reader.ReadCount(5);
         var offset = reader.Position;
-        var kept = new JdwpWriter(body.Length);
+        kept.Byte(0).Int(0);
         var keptCount = 0;
         ulong eventThread = 0;
         var expired = new List<Requests.VirtualRequest>();
@@ -92,11 +106,14 @@ public sealed partial class DebugSession
             eventThread = eventThread == 0 ? nodeThread : eventThread;
 
             var announcedBefore = kind == (byte)EventKind.ClassPrepare && await WasAnnouncedAsync(node, body, at).ConfigureAwait(false);
-            var (error, translated, consumed) = await EventToDebuggerAsync(node, eventCase.Body, body, at + 1, packet.Id).ConfigureAwait(false);
+            var mark = kept.Length;
+            kept.Byte(kind);
+            var (error, consumed) = await EventToDebuggerAsync(node, eventCase.Body, body, at + 1, packet.Id, kept).ConfigureAwait(false);
             offset = at + 1 + consumed;
 
             if (kind == (byte)EventKind.ClassPrepare && TryGetWatch(node.Index, nodeRequestId, out var watch))
             {
+                kept.Truncate(mark);
                 await SatisfyWatchAsync(watch, node).ConfigureAwait(false);
                 continue;
             }
@@ -121,11 +138,11 @@ public sealed partial class DebugSession
 
             if (reason is not null)
             {
+                kept.Truncate(mark);
                 GatewayLog.EventDropped(_logger, Name, ((EventKind)kind).ToString(), node.Name, reason);
                 continue;
             }
 
-            kept.Byte(kind).Bytes(translated);
             keptCount++;
             presentedPolicy = Math.Max(presentedPolicy, request!.SuspendPolicy);
             delivered.Add(request.Id);
@@ -147,22 +164,23 @@ public sealed partial class DebugSession
             presentedPolicy = suspendPolicy;
         }
 
-        var composite = new JdwpWriter(kept.Length + 5).Byte(presentedPolicy).Int(keptCount).Bytes(kept.Written).ToArray();
+        kept.PatchByte(0, presentedPolicy);
+        kept.PatchInt(1, keptCount);
         if (suspendPolicy == (byte)SuspendPolicy.All && _virtualSuspendCount > 0 && _options.Suspend == Config.SuspendScope.All)
         {
             // In one JVM no thread can reach an event while all are suspended. Here a node's thread can, in the
             // moment before our suspension reached its node. Hold the event (its node stays suspended by it) until the
             // debugger resumes the virtual VM, as if the thread had been suspended just before the event.
-            _parked.Enqueue(new ParkedEvents(node, composite, eventThread, delivered));
+            _parked.Enqueue(new ParkedEvents(node, kept.ToArray(), eventThread, delivered));
             GatewayLog.EventParked(_logger, Name, node.Name, _parked.Count);
             return;
         }
 
-        await DeliverAsync(node, suspendPolicy, composite, keptCount).ConfigureAwait(false);
+        await DeliverAsync(node, suspendPolicy, kept.WrittenMemory, keptCount).ConfigureAwait(false);
     }
 
     /// <summary>Delivers an event set; for SUSPEND_ALL the other nodes are suspended first, so the whole virtual VM is.</summary>
-    private async Task DeliverAsync(NodeLink node, byte suspendPolicy, byte[] composite, int eventCount)
+    private async Task DeliverAsync(NodeLink node, byte suspendPolicy, ReadOnlyMemory<byte> composite, int eventCount)
     {
         if (suspendPolicy == (byte)SuspendPolicy.All && _options.Suspend == Config.SuspendScope.All)
         {
@@ -174,7 +192,7 @@ public sealed partial class DebugSession
         Vm.ContextNode = node.Index;
         var id = Interlocked.Increment(ref _nextEventId);
         GatewayLog.Packet(_logger, Name, "gateway->debugger", $"Event.Composite from {node.Name} ({eventCount} events)");
-        await _debugger.SendAsync(JdwpPacket.NewCommand(id, 64, 100, composite)).ConfigureAwait(false);
+        await _debugger.SendCommandAsync(id, 64, 100, composite).ConfigureAwait(false);
     }
 
     /// <summary>VirtualMachine.Suspend and Resume change the virtual suspend count, in step with event delivery.</summary>
@@ -265,21 +283,23 @@ public sealed partial class DebugSession
         }
     }
 
-    private async Task<(RoutingError? Error, byte[] Bytes, int Consumed)> EventToDebuggerAsync(NodeLink node, Layout layout, byte[] body, int offset, int packetId)
+    /// <summary>Translates one event's fields onto the end of <paramref name="writer"/>; a pass that misses is undone and retried.</summary>
+    private async Task<(RoutingError? Error, int Consumed)> EventToDebuggerAsync(NodeLink node, Layout layout, byte[] body, int offset, int packetId, JdwpWriter writer)
     {
+        var start = writer.Length;
         for (var pass = 1; ; pass++)
         {
             var mapper = new ToDebuggerMapper(Vm, node);
-            var writer = new JdwpWriter(64);
+            writer.Truncate(start);
             var consumed = PacketRewriter.RewritePrefix(body.AsSpan(offset), JdwpPacket.HeaderLength + offset, layout, node.Sizes, IdSizes.Eight, mapper, writer);
             if (mapper.Error is not null || mapper.Misses.Count == 0)
             {
-                return (mapper.Error, writer.ToArray(), consumed);
+                return (mapper.Error, consumed);
             }
 
             if (pass == MaxPasses)
             {
-                return (new RoutingError(ErrorCode.Internal, $"IDs in event packet {packetId} could not be mapped"), [], consumed);
+                return (new RoutingError(ErrorCode.Internal, $"IDs in event packet {packetId} could not be mapped"), consumed);
             }
 
             await Task.WhenAll(mapper.Misses.Select(resolve => resolve())).ConfigureAwait(false);

@@ -133,22 +133,31 @@ public sealed partial class DebugSession
         }
 
         var (mapper, body) = await ToNodeAsync(node, SetLayout, requestBody).ConfigureAwait(false);
-        if (mapper.AbsentSymbols.Count > 0)
+        Protocol.JdwpPacket reply;
+        try
         {
-            foreach (var symbol in mapper.AbsentSymbols)
+            if (mapper.AbsentSymbols.Count > 0)
             {
-                await WatchAsync(node, symbol, request).ConfigureAwait(false);
+                foreach (var symbol in mapper.AbsentSymbols)
+                {
+                    await WatchAsync(node, symbol, request).ConfigureAwait(false);
+                }
+
+                return (ApplyOutcome.Deferred, ErrorCode.None, null);
             }
 
-            return (ApplyOutcome.Deferred, ErrorCode.None, null);
-        }
+            if (mapper.Error is { } error)
+            {
+                return (ApplyOutcome.Failed, error.Code, error.Message);
+            }
 
-        if (mapper.Error is { } error)
+            reply = await node.SendAsync(15, 1, body.WrittenMemory).ConfigureAwait(false);
+        }
+        finally
         {
-            return (ApplyOutcome.Failed, error.Code, error.Message);
+            body.Return();
         }
 
-        var reply = await node.SendAsync(15, 1, body).ConfigureAwait(false);
         if (reply.ErrorCode != 0)
         {
             return (ApplyOutcome.Failed, (ErrorCode)reply.ErrorCode, $"node {node.Name} refused the request");

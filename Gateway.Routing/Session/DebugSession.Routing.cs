@@ -82,18 +82,27 @@ public sealed partial class DebugSession
         foreach (var node in candidates)
         {
             var (mapper, body) = await ToNodeAsync(node, spec.Out, packet.Body).ConfigureAwait(false);
-            if (mapper.Error is { } error)
+            JdwpPacket reply;
+            try
             {
-                last = Reply.Error(error.Code, error.Message);
-                if ((mapper.AbsentSymbols.Count > 0 || mapper.AbsentMembers.Count > 0) && route.Node is null)
+                if (mapper.Error is { } error)
                 {
-                    continue;
+                    last = Reply.Error(error.Code, error.Message);
+                    if ((mapper.AbsentSymbols.Count > 0 || mapper.AbsentMembers.Count > 0) && route.Node is null)
+                    {
+                        continue;
+                    }
+
+                    return last.Value;
                 }
 
-                return last.Value;
+                reply = await node.SendAsync(spec.Set, spec.Command, body.WrittenMemory).ConfigureAwait(false);
+            }
+            finally
+            {
+                body.Return();
             }
 
-            var reply = await node.SendAsync(spec.Set, spec.Command, body).ConfigureAwait(false);
             if (route.Node is not null)
             {
                 Vm.ContextNode = node.Index;
@@ -112,12 +121,21 @@ public sealed partial class DebugSession
 
             var context = route.Symbols.FirstOrDefault() is { } first && first.NodeTypeIds.TryGetValue(node.Index, out var typeId) ? typeId : 0;
             var frameOwner = (spec.Set, spec.Command) == (11, 6) ? new JdwpReader(packet.Body).ReadId(8) : 0;
+            if (!IsAdjusted(spec))
+            {
+                // Forwarded as the node sent it, IDs translated: the reply goes out from a rented buffer.
+                return await ToDebuggerAsync(node, spec.Reply, reply.Body, context, reply.Id, spec.FullName, frameOwner, rent: true).ConfigureAwait(false);
+            }
+
             var virtualized = await ToDebuggerAsync(node, spec.Reply, reply.Body, context, reply.Id, spec.FullName, frameOwner).ConfigureAwait(false);
             return virtualized.Code == ErrorCode.None ? Adjust(spec, node, virtualized) : virtualized;
         }
 
         return last ?? Reply.Error(ErrorCode.InvalidObject, "no node of the virtual VM is connected");
     }
+
+    /// <summary>Replies <see cref="Adjust"/> changes after translation (thread and group names, a top-level group's parent).</summary>
+    private static bool IsAdjusted(CommandSpec spec) => (spec.Set, spec.Command) is (11, 1) or (12, 1) or (12, 2);
 
     private static bool IsMemberList(CommandSpec spec) => (spec.Set, spec.Command) is (2, 4) or (2, 5) or (2, 14) or (2, 15);
 
@@ -138,12 +156,21 @@ public sealed partial class DebugSession
         foreach (var node in CandidatesFor(symbol))
         {
             var (mapper, body) = await ToNodeAsync(node, spec.Out, packet.Body).ConfigureAwait(false);
-            if (mapper.Error is not null)
+            JdwpPacket reply;
+            try
             {
-                continue;
+                if (mapper.Error is not null)
+                {
+                    continue;
+                }
+
+                reply = await node.SendAsync(spec.Set, spec.Command, body.WrittenMemory).ConfigureAwait(false);
+            }
+            finally
+            {
+                body.Return();
             }
 
-            var reply = await node.SendAsync(spec.Set, spec.Command, body).ConfigureAwait(false);
             var virtualized = reply.ErrorCode != 0
                 ? Reply.Error((ErrorCode)reply.ErrorCode, $"node {node.Name} answered with this error")
                 : await ToDebuggerAsync(node, spec.Reply, reply.Body, symbol.NodeTypeIds.GetValueOrDefault(node.Index), reply.Id, spec.FullName).ConfigureAwait(false);
@@ -215,54 +242,95 @@ public sealed partial class DebugSession
         return ordered.OrderBy(n => symbol.NodeTypeIds.ContainsKey(n.Index) ? 0 : 1);
     }
 
-    /// <summary>Translates a debugger's body into a node's IDs, resolving what the tables lack.</summary>
-    private async Task<(ToNodeMapper Mapper, byte[] Body)> ToNodeAsync(NodeLink node, Layout layout, byte[] body)
+    /// <summary>
+    /// Translates a debugger's body into a node's IDs, resolving what the tables lack. The body is written into a
+    /// writer rented from the array pool (reused by every pass); the caller sends its bytes and then returns it.
+    /// </summary>
+    private async Task<(ToNodeMapper Mapper, JdwpWriter Body)> ToNodeAsync(NodeLink node, Layout layout, byte[] body)
     {
-        for (var pass = 1; ; pass++)
+        var translated = JdwpWriter.Rent(body.Length);
+        try
         {
-            var mapper = new ToNodeMapper(Vm, node);
-            var translated = PacketRewriter.Rewrite(body, layout, IdSizes.Eight, node.Sizes, mapper);
-            if (mapper.Error is not null || mapper.Misses.Count == 0 || pass == MaxPasses)
+            for (var pass = 1; ; pass++)
             {
-                return (mapper, translated);
-            }
+                var mapper = new ToNodeMapper(Vm, node);
+                translated.Clear();
+                try
+                {
+                    PacketRewriter.Rewrite(body, layout, IdSizes.Eight, node.Sizes, mapper, translated);
+                }
+                catch (JdwpProtocolException) when (mapper.Error is not null || (mapper.Misses.Count > 0 && pass < MaxPasses))
+                {
+                    // An untagged value whose field or array the pass could not type was walked as void, so the rest
+                    // of the body no longer fits the layout: the miss (resolved below) or the error is the cause, not the bytes.
+                    translated.Clear();
+                }
 
-            await Task.WhenAll(mapper.Misses.Select(resolve => resolve())).ConfigureAwait(false);
+                if (mapper.Error is not null || mapper.Misses.Count == 0 || pass == MaxPasses)
+                {
+                    return (mapper, translated);
+                }
+
+                await Task.WhenAll(mapper.Misses.Select(resolve => resolve())).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            translated.Return();
+            throw;
         }
     }
 
-    /// <summary>Translates a node's reply or event into virtual IDs, surfacing new types and members.</summary>
-    private async Task<Reply> ToDebuggerAsync(NodeLink node, Layout layout, byte[] body, ulong contextType, int packetId, string command, ulong frameOwner = 0)
+    /// <summary>
+    /// Translates a node's reply or event into virtual IDs, surfacing new types and members. With
+    /// <paramref name="rent"/> the translation stays in a writer rented from the array pool (reused by every pass),
+    /// which the reply owns until it has been sent (<see cref="Reply.Release"/>); otherwise it is copied to an array
+    /// for callers that read or merge it.
+    /// </summary>
+    private async Task<Reply> ToDebuggerAsync(NodeLink node, Layout layout, byte[] body, ulong contextType, int packetId, string command, ulong frameOwner = 0, bool rent = false)
     {
-        for (var pass = 1; pass <= MaxPasses; pass++)
+        var translated = JdwpWriter.Rent(body.Length);
+        var keep = false;
+        try
         {
-            var mapper = new ToDebuggerMapper(Vm, node, frameOwner);
-            byte[] translated;
-            try
+            for (var pass = 1; pass <= MaxPasses; pass++)
             {
-                translated = PacketRewriter.Rewrite(body, layout, node.Sizes, IdSizes.Eight, mapper, contextType);
-            }
-            catch (JdwpProtocolException ex)
-            {
-                var located = ex.At($"{node.Name}@{Name}", packetId, command);
-                GatewayLog.MalformedInput(_logger, located.Connection, located.Message);
-                await node.DisposeAsync().ConfigureAwait(false);
-                return Reply.Error(ErrorCode.Internal, located.Message);
+                var mapper = new ToDebuggerMapper(Vm, node, frameOwner);
+                translated.Clear();
+                try
+                {
+                    PacketRewriter.Rewrite(body, layout, node.Sizes, IdSizes.Eight, mapper, translated, contextType);
+                }
+                catch (JdwpProtocolException ex)
+                {
+                    var located = ex.At($"{node.Name}@{Name}", packetId, command);
+                    GatewayLog.MalformedInput(_logger, located.Connection, located.Message);
+                    await node.DisposeAsync().ConfigureAwait(false);
+                    return Reply.Error(ErrorCode.Internal, located.Message);
+                }
+
+                if (mapper.Error is { } error)
+                {
+                    return Reply.Error(error.Code, error.Message);
+                }
+
+                if (mapper.Misses.Count == 0)
+                {
+                    keep = rent;
+                    return rent ? Reply.Rented(translated) : Reply.Ok(translated.ToArray());
+                }
+
+                await Task.WhenAll(mapper.Misses.Select(resolve => resolve())).ConfigureAwait(false);
             }
 
-            if (mapper.Error is { } error)
-            {
-                return Reply.Error(error.Code, error.Message);
-            }
-
-            if (mapper.Misses.Count == 0)
-            {
-                return Reply.Ok(translated);
-            }
-
-            await Task.WhenAll(mapper.Misses.Select(resolve => resolve())).ConfigureAwait(false);
+            return Reply.Error(ErrorCode.Internal, $"IDs in {node.Name}'s {command} reply could not be mapped after {MaxPasses} passes");
         }
-
-        return Reply.Error(ErrorCode.Internal, $"IDs in {node.Name}'s {command} reply could not be mapped after {MaxPasses} passes");
+        finally
+        {
+            if (!keep)
+            {
+                translated.Return();
+            }
+        }
     }
 }

@@ -8,6 +8,9 @@ namespace JdwpGateway.Routing.Session;
 
 public sealed partial class DebugSession
 {
+    /// <summary>The symbols an AllClasses reply has listed so far (reused by every AllClasses of the session).</summary>
+    private readonly HashSet<ulong> _listedSymbols = [];
+
     /// <summary>VirtualMachine commands: synthesized, or fanned out to every node and merged.</summary>
     private Task<Reply> VirtualMachineCommandAsync(JdwpPacket packet, CommandSpec spec, CancellationToken token) => packet.Command switch
     {
@@ -97,20 +100,24 @@ public sealed partial class DebugSession
     {
         var replies = await FanOutAsync(packet.CommandSet, packet.Command, _ => []).ConfigureAwait(false);
         var total = 0;
-        var items = new JdwpWriter();
+        var items = JdwpWriter.Rent(replies.Sum(r => r.Reply.Body.Length) + 4);
+        items.Int(0);
         foreach (var (node, reply) in replies.Where(r => r.Reply.ErrorCode == 0))
         {
-            var virtualized = await ToDebuggerAsync(node, spec.Reply, reply.Body, 0, reply.Id, spec.FullName).ConfigureAwait(false);
+            var virtualized = await ToDebuggerAsync(node, spec.Reply, reply.Body, 0, reply.Id, spec.FullName, rent: true).ConfigureAwait(false);
             if (virtualized.Code != ErrorCode.None)
             {
                 continue;
             }
 
-            total += System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(virtualized.Body);
-            items.Bytes(virtualized.Body.AsSpan(4));
+            var list = virtualized.Payload.Span;
+            total += System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(list);
+            items.Bytes(list[4..]);
+            virtualized.Release();
         }
 
-        return Reply.Ok(new JdwpWriter(items.Length + 4).Int(total).Bytes(items.Written).ToArray());
+        items.PatchInt(0, total);
+        return Reply.Rented(items);
     }
 
     /// <summary>Every node's classes of that signature, one entry per symbol.</summary>
@@ -160,8 +167,11 @@ public sealed partial class DebugSession
         // Sized from the largest node's reply: the merged list holds at least its classes (nodes mostly load the same
         // ones, so it is rarely much longer), and with 8-byte IDs, as HotSpot's are, its entries keep their length.
         var ok = replies.Where(r => r.Reply.ErrorCode == 0 && r.Reply.Body.Length >= 4).ToList();
-        var seen = new HashSet<ulong>(ok.Count == 0 ? 0 : ok.Max(r => ClaimedCount(r.Reply.Body)));
-        var writer = new JdwpWriter((ok.Count == 0 ? 0 : ok.Max(r => r.Reply.Body.Length)) + 4);
+        // One set per session, emptied per call: the debugger's commands (other than invocations) are handled one at a time.
+        var seen = _listedSymbols;
+        seen.Clear();
+        seen.EnsureCapacity(ok.Count == 0 ? 0 : ok.Max(r => ClaimedCount(r.Reply.Body)));
+        var writer = JdwpWriter.Rent((ok.Count == 0 ? 0 : ok.Max(r => r.Reply.Body.Length)) + 4);
         var countAt = writer.Length;
         writer.Int(0);
         var total = 0;
@@ -170,59 +180,81 @@ public sealed partial class DebugSession
             // After the session's first AllClasses every type is surfaced already: resolve those without a task, a
             // decoded signature or a copied one each, and copy each entry's strings straight from the node's reply.
             var body = reply.Body;
-            var reader = new JdwpReader(body);
-            var count = reader.ReadCount(1);
-            var entries = new ListedClass[count];
-            var symbols = new Symbol?[count];
-            List<(int Index, Task<Symbol> Surfacing)>? unknown = null;
-            for (var i = 0; i < count; i++)
+            var count = new JdwpReader(body).ReadCount(1);
+            var entries = System.Buffers.ArrayPool<ListedClass>.Shared.Rent(count);
+            var symbols = System.Buffers.ArrayPool<Symbol?>.Shared.Rent(count);
+            try
             {
-                var tag = reader.ReadByte();
-                var id = reader.ReadId(node.Sizes.ReferenceTypeId);
-                var stringsStart = reader.Position;
-                var signature = reader.ReadStringBytes();
-                if (withGeneric)
-                {
-                    reader.ReadStringBytes();
-                }
-
-                entries[i] = new ListedClass(tag, stringsStart, reader.Position, reader.ReadInt32());
-                if (Vm.Symbols.TryGetByNodeType(node.Index, id, out var known))
-                {
-                    symbols[i] = known;
-                }
-                else
-                {
-                    (unknown ??= []).Add((i, Vm.Symbols.SurfaceAsync(node, id, tag, System.Text.Encoding.UTF8.GetString(signature))));
-                }
+                total += await ListClassesAsync(node, body, withGeneric, entries, symbols, seen, writer).ConfigureAwait(false);
             }
-
-            if (unknown is not null)
+            finally
             {
-                await Task.WhenAll(unknown.Select(u => u.Surfacing)).ConfigureAwait(false);
-                foreach (var (index, surfacing) in unknown)
-                {
-                    symbols[index] = await surfacing.ConfigureAwait(false);
-                }
-            }
-
-            for (var i = 0; i < count; i++)
-            {
-                var symbol = symbols[i]!;
-                if (!seen.Add(symbol.VirtualId))
-                {
-                    continue;
-                }
-
-                var e = entries[i];
-                Vm.MarkShown(symbol.VirtualId);
-                writer.Byte(e.Tag).Id(symbol.VirtualId, 8).Bytes(body.AsSpan(e.StringsStart, e.StringsEnd - e.StringsStart)).Int(e.Status);
-                total++;
+                System.Buffers.ArrayPool<ListedClass>.Shared.Return(entries);
+                System.Buffers.ArrayPool<Symbol?>.Shared.Return(symbols, clearArray: true);
             }
         }
 
         writer.PatchInt(countAt, total);
-        return Reply.Ok(writer.ToArray());
+        return Reply.Rented(writer);
+    }
+
+    /// <summary>
+    /// Appends to <paramref name="writer"/> the classes of one node's AllClasses reply that no earlier node listed, and
+    /// returns how many. <paramref name="entries"/> and <paramref name="symbols"/> are rented scratch, one slot per class.
+    /// </summary>
+    private async Task<int> ListClassesAsync(NodeLink node, byte[] body, bool withGeneric, ListedClass[] entries, Symbol?[] symbols,
+        HashSet<ulong> seen, JdwpWriter writer)
+    {
+        var reader = new JdwpReader(body);
+        var count = reader.ReadCount(1);
+        var total = 0;
+        List<(int Index, Task<Symbol> Surfacing)>? unknown = null;
+        for (var i = 0; i < count; i++)
+        {
+            var tag = reader.ReadByte();
+            var id = reader.ReadId(node.Sizes.ReferenceTypeId);
+            var stringsStart = reader.Position;
+            var signature = reader.ReadStringBytes();
+            if (withGeneric)
+            {
+                reader.ReadStringBytes();
+            }
+
+            entries[i] = new ListedClass(tag, stringsStart, reader.Position, reader.ReadInt32());
+            if (Vm.Symbols.TryGetByNodeType(node.Index, id, out var known))
+            {
+                symbols[i] = known;
+            }
+            else
+            {
+                (unknown ??= []).Add((i, Vm.Symbols.SurfaceAsync(node, id, tag, System.Text.Encoding.UTF8.GetString(signature))));
+            }
+        }
+
+        if (unknown is not null)
+        {
+            await Task.WhenAll(unknown.Select(u => u.Surfacing)).ConfigureAwait(false);
+            foreach (var (index, surfacing) in unknown)
+            {
+                symbols[index] = await surfacing.ConfigureAwait(false);
+            }
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            var symbol = symbols[i]!;
+            if (!seen.Add(symbol.VirtualId))
+            {
+                continue;
+            }
+
+            var e = entries[i];
+            Vm.MarkShown(symbol.VirtualId);
+            writer.Byte(e.Tag).Id(symbol.VirtualId, 8).Bytes(body.AsSpan(e.StringsStart, e.StringsEnd - e.StringsStart)).Int(e.Status);
+            total++;
+        }
+
+        return total;
     }
 
     /// <summary>
@@ -281,7 +313,7 @@ public sealed partial class DebugSession
         var reply = await RouteByIdsAsync(packet, spec).ConfigureAwait(false);
         if (reply.Code == ErrorCode.None)
         {
-            Vm.RecordCreatedString(new JdwpReader(reply.Body).ReadId(8), new JdwpReader(packet.Body).ReadStringBytes().ToArray());
+            Vm.RecordCreatedString(new JdwpReader(reply.Payload.Span).ReadId(8), new JdwpReader(packet.Body).ReadStringBytes().ToArray());
         }
 
         return reply;

@@ -237,19 +237,35 @@ public sealed partial class DebugSession : IAsyncDisposable
 
         try
         {
-            await _debugger.SendAsync(JdwpPacket.NewReply(packet.Id, (short)reply.Code, reply.Body), token).ConfigureAwait(false);
+            await _debugger.SendReplyAsync(packet.Id, (short)reply.Code, reply.Payload, token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
         {
             // The debugger went away; the read loop ends the session.
         }
+        finally
+        {
+            // The bytes are in the connection's pipe (or the debugger is gone): a rented body can go back to the pool.
+            reply.Release();
+        }
     }
 
-    /// <summary>A reply to the debugger: a body, or a JDWP error and the reason logged for it.</summary>
-    private readonly record struct Reply(ErrorCode Code, byte[] Body, string? Reason)
+    /// <summary>
+    /// A reply to the debugger: a body, or a JDWP error and the reason logged for it. A forwarded reply's body may
+    /// be a rented writer (<see cref="Rented"/>), which <see cref="Release"/> returns once the reply is sent; such a
+    /// reply is only sent, never read, so <see cref="Body"/> is empty.
+    /// </summary>
+    private readonly record struct Reply(ErrorCode Code, byte[] Body, string? Reason, Protocol.Encoding.JdwpWriter? Owner = null)
     {
+        /// <summary>The bytes to send.</summary>
+        public ReadOnlyMemory<byte> Payload => Owner?.WrittenMemory ?? Body;
+
         public static Reply Ok(byte[] body) => new(ErrorCode.None, body, null);
 
+        public static Reply Rented(Protocol.Encoding.JdwpWriter body) => new(ErrorCode.None, [], null, body);
+
         public static Reply Error(ErrorCode code, string reason) => new(code, [], reason);
+
+        public void Release() => Owner?.Return();
     }
 }

@@ -21,7 +21,9 @@ public static class DemoCommand
         var listen = new Option<string>("--listen") { Description = "Address debuggers attach to", DefaultValueFactory = _ => "127.0.0.1:5005" };
         var javaHome = new Option<string?>("--java-home") { Description = "JDK to run the nodes with (default: JAVA_HOME or the system JDK 17)" };
         var record = new Option<string?>("--record") { Description = "Record every byte of every connection into capture files in this directory (see 'decode')" };
-        var demo = new Command("demo", "Start a demo cluster behind the gateway and print how to attach") { nodeCount, listen, javaHome, record, logLevel };
+        var fabric = new Option<bool>("--fabric") { Description = "Run the cluster from a fabric registry: publish the demo app, start the nodes with 'fabric run --manifest' (no app JAR on them), find them by discovery" };
+        var fabricCli = new Option<string?>("--fabric-cli") { Description = "With --fabric: the fabric CLI (fabric.dll or an executable; default: next to this program, else the repository's Fabric.Cli build)" };
+        var demo = new Command("demo", "Start a demo cluster behind the gateway and print how to attach") { nodeCount, listen, javaHome, record, fabric, fabricCli, logLevel };
         demo.SetAction(async (result, token) =>
         {
             var count = result.GetValue(nodeCount);
@@ -33,6 +35,17 @@ public static class DemoCommand
 
             if (!await GatewayCli.EnsureRecordDirectoryAsync(result.GetValue(record)).ConfigureAwait(false))
             {
+                return 2;
+            }
+
+            if (result.GetValue(fabric))
+            {
+                return await FabricDemoCommand.RunAsync(count, result.GetValue(listen)!, result.GetValue(javaHome), result.GetValue(fabricCli), result.GetValue(logLevel), result.GetValue(record), token).ConfigureAwait(false);
+            }
+
+            if (result.GetValue(fabricCli) is not null)
+            {
+                await Console.Error.WriteLineAsync("jdwp-gateway demo: --fabric-cli needs --fabric").ConfigureAwait(false);
                 return 2;
             }
 
@@ -120,7 +133,7 @@ public static class DemoCommand
             """);
     }
 
-    private static string? ListenProblem(string listen)
+    internal static string? ListenProblem(string listen)
     {
         try
         {
@@ -135,7 +148,7 @@ public static class DemoCommand
         }
     }
 
-    private static int MarkerLine(string file, string marker)
+    internal static int MarkerLine(string file, string marker)
     {
         var lines = File.Exists(file) ? File.ReadAllLines(file) : [];
         var index = Array.FindIndex(lines, l => l.Contains(marker, StringComparison.Ordinal));

@@ -23,6 +23,7 @@ public static class GatewayCli
             BuildServe(),
             DemoCommand.Build(LogLevelOption),
             DecodeCommand.Build(),
+            SymbolsCommand.Build(),
         };
         return root;
     }
@@ -41,37 +42,17 @@ public static class GatewayCli
         var registry = new Option<string?>("--registry") { Description = "Find nodes through this fabric registry, http(s)://host:port: registered nodes join and leave as they come and go (overrides the file)" };
         var manifest = new Option<string?>("--manifest") { Description = "With --registry: only nodes running this manifest, [namespace/]name:tag" };
         var registryToken = new Option<string?>("--registry-token") { Description = "With --registry: API token for reading the registry" };
-        var serve = new Command("serve", "Run the gateway in front of the configured nodes") { config, listen, nodes, record, suspend, registry, manifest, registryToken, LogLevelOption };
+        var admin = new Option<string?>("--admin") { Description = "Serve the admin HTTP listener (nodes, symbols, health) on host:port, loopback unless --admin-allow-remote (overrides the file)" };
+        var adminAllowRemote = new Option<bool>("--admin-allow-remote") { Description = "Allow a non-loopback --admin address (the admin listener has no authentication)" };
+        var serve = new Command("serve", "Run the gateway in front of the configured nodes") { config, listen, nodes, record, suspend, registry, manifest, registryToken, admin, adminAllowRemote, LogLevelOption };
         serve.SetAction(async (result, token) =>
         {
             GatewayOptions options;
+            var file = result.GetValue(config);
+            GatewayOptions Overrides(GatewayOptions fromFile) => ApplyOverrides(fromFile, result, new(listen, nodes, record, suspend, registry, manifest, registryToken, admin, adminAllowRemote));
             try
             {
-                options = Resolve(result.GetValue(config), result.GetValue(listen), result.GetValue(nodes) ?? []);
-                if (result.GetValue(record) is { } directory)
-                {
-                    options = options with { Record = directory };
-                }
-
-                if (result.GetValue(suspend) is { } scope)
-                {
-                    options = options with { Suspend = scope };
-                }
-
-                if (result.GetValue(registry) is { } registryAddress)
-                {
-                    options = options with { Discovery = (options.Discovery ?? new DiscoveryOptions()) with { Registry = registryAddress } };
-                }
-
-                if (result.GetValue(manifest) is { } manifestName)
-                {
-                    options = options with { Discovery = (options.Discovery ?? throw new FormatException("--manifest needs --registry (or discovery: in the file)")) with { Manifest = manifestName } };
-                }
-
-                if (result.GetValue(registryToken) is { } tokenValue)
-                {
-                    options = options with { Discovery = (options.Discovery ?? throw new FormatException("--registry-token needs --registry (or discovery: in the file)")) with { Token = tokenValue } };
-                }
+                options = Overrides(file is null ? new GatewayOptions() : GatewayConfigFile.Load(file.FullName));
             }
             catch (Exception ex) when (ex is GatewayConfigException or FormatException)
             {
@@ -91,7 +72,8 @@ public static class GatewayCli
                 return 2;
             }
 
-            using var host = GatewayHost.Build(options, result.GetValue(LogLevelOption));
+            var reload = file is null ? null : new GatewayHost.ConfigReload(file.FullName, Overrides);
+            using var host = GatewayHost.Build(options, result.GetValue(LogLevelOption), reload: reload);
             try
             {
                 await host.RunAsync(token).ConfigureAwait(false);
@@ -101,11 +83,80 @@ public static class GatewayCli
                 await Console.Error.WriteLineAsync($"jdwp-gateway: cannot listen on {options.Listen}: {ex.Message}").ConfigureAwait(false);
                 return 1;
             }
+            catch (Admin.AdminListenerException ex)
+            {
+                await Console.Error.WriteLineAsync($"jdwp-gateway: {ex.Message}").ConfigureAwait(false);
+                return 1;
+            }
 
             return 0;
         });
         return serve;
     }
+
+    /// <summary>Applies the command line's settings over the file's; also applied to every reload of the file.</summary>
+    private static GatewayOptions ApplyOverrides(GatewayOptions options, ParseResult result, ServeOverrides o)
+    {
+        var (listen, nodes, record, suspend, registry, manifest, registryToken, admin, adminAllowRemote) = o;
+        if (result.GetValue(listen) is { } address)
+        {
+            options = options with { Listen = address };
+        }
+
+        if (result.GetValue(nodes) is { Length: > 0 } list)
+        {
+            options = options with { Nodes = [.. list.Select(NodeOptions.Parse)] };
+        }
+
+        if (result.GetValue(record) is { } directory)
+        {
+            options = options with { Record = directory };
+        }
+
+        if (result.GetValue(suspend) is { } scope)
+        {
+            options = options with { Suspend = scope };
+        }
+
+        if (result.GetValue(registry) is { } registryAddress)
+        {
+            options = options with { Discovery = (options.Discovery ?? new DiscoveryOptions()) with { Registry = registryAddress } };
+        }
+
+        if (result.GetValue(manifest) is { } manifestName)
+        {
+            options = options with { Discovery = (options.Discovery ?? throw new FormatException("--manifest needs --registry (or discovery: in the file)")) with { Manifest = manifestName } };
+        }
+
+        if (result.GetValue(registryToken) is { } tokenValue)
+        {
+            options = options with { Discovery = (options.Discovery ?? throw new FormatException("--registry-token needs --registry (or discovery: in the file)")) with { Token = tokenValue } };
+        }
+
+        if (result.GetValue(admin) is { } adminAddress)
+        {
+            options = options with { Admin = (options.Admin ?? new AdminOptions()) with { Listen = adminAddress } };
+        }
+
+        if (result.GetValue(adminAllowRemote))
+        {
+            options = options with { Admin = (options.Admin ?? throw new FormatException("--admin-allow-remote needs --admin (or admin: in the file)")) with { AllowRemote = true } };
+        }
+
+        return options;
+    }
+
+    /// <summary>The options of <c>serve</c> that override the file.</summary>
+    private sealed record ServeOverrides(
+        Option<string?> Listen,
+        Option<string[]> Nodes,
+        Option<string?> Record,
+        Option<SuspendScope?> Suspend,
+        Option<string?> Registry,
+        Option<string?> Manifest,
+        Option<string?> RegistryToken,
+        Option<string?> Admin,
+        Option<bool> AdminAllowRemote);
 
     /// <summary>Creates the recording directory up front, so a bad path is reported before the gateway starts.</summary>
     internal static async Task<bool> EnsureRecordDirectoryAsync(string? directory)
@@ -125,22 +176,5 @@ public static class GatewayCli
             await Console.Error.WriteLineAsync($"jdwp-gateway: cannot record into '{directory}': {ex.Message}").ConfigureAwait(false);
             return false;
         }
-    }
-
-    /// <summary>Combines the file (if any) with command-line overrides.</summary>
-    public static GatewayOptions Resolve(FileInfo? file, string? listen, IReadOnlyList<string> nodes)
-    {
-        var options = file is null ? new GatewayOptions() : GatewayConfigFile.Load(file.FullName);
-        if (listen is not null)
-        {
-            options = options with { Listen = listen };
-        }
-
-        if (nodes.Count > 0)
-        {
-            options = options with { Nodes = [.. nodes.Select(NodeOptions.Parse)] };
-        }
-
-        return options;
     }
 }

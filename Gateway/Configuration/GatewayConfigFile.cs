@@ -60,6 +60,9 @@ public static class GatewayConfigFile
                     PollInterval = Seconds(d.PollSeconds) ?? new DiscoveryOptions().PollInterval,
                 }
                 : null,
+            Admin = document.Admin is { } a
+                ? new AdminOptions { Listen = a.Listen ?? new AdminOptions().Listen, AllowRemote = a.AllowRemote ?? false }
+                : null,
         };
     }
 
@@ -74,7 +77,8 @@ public static class GatewayConfigFile
             {
                 nameof(NodeDocument) => "name, address",
                 nameof(DiscoveryDocument) => "registry, manifest, token, pollSeconds",
-                _ => "listen, nodes, discovery, maxPacketLength, nodeConnectTimeoutSeconds, nodeRetrySeconds, debuggerHandshakeTimeoutSeconds, record, suspend",
+                nameof(AdminDocument) => "listen, allowRemote",
+                _ => "listen, nodes, discovery, admin, maxPacketLength, nodeConnectTimeoutSeconds, nodeRetrySeconds, debuggerHandshakeTimeoutSeconds, record, suspend",
             };
             return $"unknown key '{unknown.Groups[1].Value}' (known keys here: {known})";
         }
@@ -124,6 +128,15 @@ public static class GatewayConfigFile
         public List<NodeDocument>? Nodes { get; set; }
 
         public DiscoveryDocument? Discovery { get; set; }
+
+        public AdminDocument? Admin { get; set; }
+    }
+
+    private sealed class AdminDocument
+    {
+        public string? Listen { get; set; }
+
+        public bool? AllowRemote { get; set; }
     }
 
     private sealed class DiscoveryDocument

@@ -111,8 +111,9 @@ public class PacketBenchmarks
     }
 
     /// <summary>
-    /// Not one of the four: the same translation through the overload that returns a new array, which is the
-    /// one the gateway's DebugSession calls today (a new writer, its buffer and the returned copy per packet).
+    /// Not one of the four: the same translation through the overload that returns a new array, which the
+    /// gateway's DebugSession called until it forwarded from rented buffers (a new writer, its buffer and the returned
+    /// copy per packet; see <see cref="ForwardBenchmarks"/>).
     /// </summary>
     [Benchmark]
     public int RewriteTranslateToArray() =>

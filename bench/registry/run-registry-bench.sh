@@ -76,3 +76,14 @@ IDS="$work/ids.txt" wrk -t2 -c16 -d"${duration}s" --latency -s "$work/batch.lua"
 dotnet bench/Registry.GrpcLoad/bin/Release/net10.0/Registry.GrpcLoad.dll "$grpc" "$work/ids.txt" "$duration" 16 100
 echo "baseline: the same wrk against GET /v1/nodes (no storage access)"
 wrk -t2 -c64 -d"${duration}s" --latency "${http}v1/nodes" | grep -E 'Requests/sec|Latency|50%|90%|99%'
+
+# The same small-symbol GETs with the memory cache off (blobCacheMegabytes: 0), same store, same run: every read
+# opens the blob's file.
+kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
+sed -i 's/^listen:/blobCacheMegabytes: 0\nlisten:/' "$work/registry.yaml"
+$fabric registry serve --config "$work/registry.yaml" > "$work/serve-nocache.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 100); do grep -q '^grpc ' "$work/serve-nocache.log" && break; sleep 0.1; done
+http="$(awk '/^http /{print $2}' "$work/serve-nocache.log")"
+echo "wrk -t2 -c64 -d${duration}s --latency, small symbols, memory cache off"
+IDS="$work/ids.txt" wrk -t2 -c64 -d"${duration}s" --latency -s "$work/ids.lua" "${http%/}" | grep -E 'Requests/sec|Latency|50%|90%|99%|requests in'

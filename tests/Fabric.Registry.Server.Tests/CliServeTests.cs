@@ -76,5 +76,9 @@ public sealed class CliServeTests
         Assert.Contains("at least one namespace", none.Message);
         var untrusted = Assert.Throws<RegistryConfigException>(() => RegistryConfigFile.Parse("namespaces:\n  a:\n    trustedKeys: [missing.pem]\n", "r.yaml", Path.GetTempPath()));
         Assert.Contains("namespaces.a.trustedKeys", untrusted.Message);
+        var cache = Assert.Throws<RegistryConfigException>(() => RegistryConfigFile.Parse("blobCacheMegabytes: -1\nnamespaces:\n  a: {}\n", "r.yaml", Path.GetTempPath()));
+        Assert.Contains("blobCacheMegabytes -1 is out of range", cache.Message);
+        Assert.Equal(0, RegistryConfigFile.Parse("blobCacheMegabytes: 0\nnamespaces:\n  a: {}\n", "r.yaml", Path.GetTempPath()).BlobCacheBytes);
+        Assert.Equal(RegistryOptions.DefaultBlobCacheBytes, RegistryConfigFile.Parse("namespaces:\n  a: {}\n", "r.yaml", Path.GetTempPath()).BlobCacheBytes);
     }
 }

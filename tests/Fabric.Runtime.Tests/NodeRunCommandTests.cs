@@ -56,4 +56,19 @@ public sealed class NodeRunCommandTests(AppsFixture apps) : IClassFixture<AppsFi
         Assert.Contains("fabric run: unknown option '--bogus'", stderr.ToString(), StringComparison.Ordinal);
         Assert.Contains("usage: fabric run", stderr.ToString(), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("-h")]
+    public async Task Run_WithHelp_PrintsUsageAndSucceeds_UnlessHelpIsAnApplicationArgument(string help)
+    {
+        var stdout = new StringWriter();
+        Assert.Equal(0, await NodeRunCommand.RunAsync(["--manifest", "x:1", help], TextWriter.Null, stdout: stdout));
+        Assert.Contains("usage: fabric run", stdout.ToString(), StringComparison.Ordinal);
+
+        // After "--" it belongs to the application: here the other arguments are missing, so it is an error.
+        var stderr = new StringWriter();
+        Assert.Equal(2, await NodeRunCommand.RunAsync(["--manifest", "x:1", "--", help], stderr, stdout: TextWriter.Null));
+        Assert.Contains("fabric run:", stderr.ToString(), StringComparison.Ordinal);
+    }
 }

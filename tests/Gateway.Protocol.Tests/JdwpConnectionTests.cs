@@ -46,6 +46,31 @@ public class JdwpConnectionTests
     }
 
     [Fact]
+    public async Task SendCommandAsync_and_SendReplyAsync_write_a_slice_as_a_whole_packet()
+    {
+        var (debugger, vm) = await ConnectionPairAsync();
+        await using (debugger)
+        await using (vm)
+        {
+            await Task.WhenAll(
+                debugger.HandshakeAsDebuggerAsync(CancellationToken.None),
+                vm.HandshakeAsVmAsync(CancellationToken.None)).WaitAsync(Timeout);
+
+            var buffer = new byte[] { 0xEE, 1, 2, 3, 0xEE };
+            await debugger.SendCommandAsync(7, 11, 6, buffer.AsMemory(1, 3));
+            buffer[2] = 0x55; // the bytes were copied when the send completed: changing the buffer changes nothing sent
+            await vm.SendReplyAsync(7, 21, buffer.AsMemory(1, 2));
+            var command = await vm.ReadPacketAsync(CancellationToken.None).AsTask().WaitAsync(Timeout);
+            var reply = await debugger.ReadPacketAsync(CancellationToken.None).AsTask().WaitAsync(Timeout);
+
+            Assert.Equal((7, false, (byte)11, (byte)6), (command!.Id, command.IsReply, command.CommandSet, command.Command));
+            Assert.Equal([1, 2, 3], command.Body);
+            Assert.Equal((7, true, (short)21), (reply!.Id, reply.IsReply, reply.ErrorCode));
+            Assert.Equal([1, 0x55], reply.Body);
+        }
+    }
+
+    [Fact]
     public async Task Handshake_DebuggerAndVm_BothComplete()
     {
         var (debugger, vm) = await ConnectionPairAsync();

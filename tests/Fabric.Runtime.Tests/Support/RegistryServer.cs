@@ -26,8 +26,9 @@ public sealed class RegistryServer : IAsyncDisposable
     public string GrpcUrl { get; private set; } = string.Empty;
 
     /// <summary>Starts a registry whose <c>default</c> namespace is anonymously readable and publishable and trusts
-    /// <paramref name="key"/>.</summary>
-    public static async Task<RegistryServer> StartAsync(string dataDir, SigningKey key)
+    /// <paramref name="key"/>; with <paramref name="readToken"/>, reading needs that token instead. Without
+    /// <paramref name="memoryCache"/>, every read comes from the store, so a blob corrupted there reaches readers.</summary>
+    public static async Task<RegistryServer> StartAsync(string dataDir, SigningKey key, string? readToken = null, bool memoryCache = true)
     {
         Directory.CreateDirectory(dataDir);
         var config = Path.Combine(dataDir, "registry.yaml");
@@ -36,12 +37,13 @@ public sealed class RegistryServer : IAsyncDisposable
             listen:
               http: 127.0.0.1:0
               grpc: 127.0.0.1:0
+            blobCacheMegabytes: {{(memoryCache ? 64 : 0)}}
             namespaces:
               default:
-                anonymousRead: true
+                anonymousRead: {{(readToken is null ? "true" : "false")}}
                 anonymousPublish: true
                 trustedKeys: [{{key.PublicPem}}]
-            """);
+            """ + (readToken is null ? string.Empty : $"\n    tokens: [{{ token: {readToken}, roles: [read] }}]\n"));
         var server = new RegistryServer(dataDir);
         await server.StartProcessAsync(config);
         return server;

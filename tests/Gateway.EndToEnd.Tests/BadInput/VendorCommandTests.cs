@@ -21,12 +21,19 @@ public sealed class VendorCommandTests : BadInputTestBase
             await using var debugger = await RawDebugger.AttachAsync(server.LocalEndPoint, Wait);
 
             byte[] sent = [0x01, 0x00, 0x7F, 0x80, 0xFF, 0xC0, 0x80];
-            var reply = await debugger.CommandAsync(FakeNode.VendorSet, 1, sent, Wait);
+            var id = await debugger.SendCommandAsync(FakeNode.VendorSet, 1, sent);
+
+            // The node answers and at once sends a vendor command of its own: the two reach the debugger in either order.
+            var first = await debugger.ReadPacketAsync(Wait);
+            var second = await debugger.ReadPacketAsync(Wait);
+            var reply = first.IsReply ? first : second;
+            var fromNode = first.IsReply ? second : first;
+            Assert.Equal(id, reply.Id);
+            Assert.True(reply.IsReply);
             Assert.Equal(0, reply.ErrorCode);
             Assert.Equal(sent.Reverse(), reply.Body);
 
             // The node's own vendor command reaches the debugger with its body as the node wrote it.
-            var fromNode = await debugger.ReadPacketAsync(Wait);
             Assert.False(fromNode.IsReply);
             Assert.Equal((FakeNode.VendorSet, (byte)2), (fromNode.CommandSet, fromNode.Command));
             Assert.Equal(FakeNode.VendorCommandBody, fromNode.Body);

@@ -38,6 +38,9 @@ public sealed class GatewayCluster : IAsyncDisposable
     /// <summary>The gateway's log.</summary>
     public RecordingLoggerProvider Log { get; }
 
+    /// <summary>The factory of the gateway's loggers, recorded into <see cref="Log"/>.</summary>
+    public ILoggerFactory Loggers => _loggerFactory;
+
     /// <summary>The port debuggers attach to.</summary>
     public int Port => Server.LocalEndPoint.Port;
 

@@ -5,7 +5,8 @@ namespace JdwpGateway.EndToEnd.Tests.Gateway;
 
 /// <summary>
 /// Real jdb through the gateway in front of three real nodes: what jdb can express of the scenario list (per-node locals
-/// and statics, invocations with a string literal, watchpoints, exception breakpoints, one thread suspended alone,
+/// and statics, invocations with a string literal, watchpoints, exception breakpoints, method entry and exit traces,
+/// one thread suspended alone,
 /// detach and reattach with nothing of the first session left).
 /// </summary>
 [Collection(JdbThreeNodeCollection.Name)]
@@ -67,6 +68,42 @@ public sealed class JdbThreeNodeTests(ThreeNodeGatewayClusterFixture fixture)
     });
 
     [Fact]
+    public Task Method_entries_and_exits_are_traced_on_every_node() => WithJdbAsync(async jdb =>
+    {
+        // "trace go methods": MethodEntry and MethodExit(WithReturnValue) requests on every node, threads not suspended.
+        await jdb.SendAsync("trace go methods");
+        var entered = new HashSet<string>();
+        var exited = new HashSet<string>();
+        for (var i = 0; i < 400 && (entered.Count < 3 || exited.Count < 3); i++)
+        {
+            var m = await jdb.WaitForAsync(@"Method (entered|exited): (?:return value = (\d+), )?""thread=\[(node-[abc])\] worker"", fabric\.demo\.OrderService\.compute\(\)", Wait);
+            var node = m.Groups[3].Value;
+            if (m.Groups[1].Value == "entered")
+            {
+                entered.Add(node);
+            }
+            else
+            {
+                // compute returns (quantity % 7) * 3 + 1: the value comes from that node's frame, through the gateway.
+                var value = int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+                Assert.True(value % 3 == 1 && value <= 19, $"compute() on {node} returned {value}");
+                exited.Add(node);
+            }
+        }
+
+        Assert.True(entered.SetEquals(AllNodes), $"method entries only from {string.Join(",", entered)}");
+        Assert.True(exited.SetEquals(AllNodes), $"method exits only from {string.Join(",", exited)}");
+        // untrace: EventRequest.Clear of both requests on every node; events in flight may still arrive for a moment.
+        await jdb.SendAsync("untrace methods");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var before = Traces(jdb.Transcript);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.True(Traces(jdb.Transcript) == before, "method events still arrive 2 s after untrace");
+
+        static int Traces(string transcript) => System.Text.RegularExpressions.Regex.Count(transcript, "Method (entered|exited):");
+    });
+
+    [Fact]
     public Task Caught_exception_breakpoint_hits_on_every_node() => WithJdbAsync(async jdb =>
     {
         await jdb.ExpectAsync("catch caught java.lang.IllegalStateException", @"(Set|Deferring) caught java\.lang\.IllegalStateException", Wait);
@@ -82,6 +119,21 @@ public sealed class JdbThreeNodeTests(ThreeNodeGatewayClusterFixture fixture)
 
         Assert.True(seen.SetEquals(AllNodes), $"exception events only from {string.Join(",", seen)}");
         await jdb.ExpectAsync("ignore caught java.lang.IllegalStateException", @"Removed: caught java\.lang\.IllegalStateException", Wait);
+    });
+
+    [Fact]
+    public Task Uncaught_exception_stops_jdb_on_the_node_that_threw_it() => WithJdbAsync(async jdb =>
+    {
+        // jdb sets "catch uncaught java.lang.Throwable" when it attaches: an exception request on every node.
+        Assert.Contains("Set uncaught java.lang.Throwable", jdb.Transcript, StringComparison.Ordinal);
+        foreach (var node in new[] { "node-b", "node-c" })
+        {
+            await Gw.Cluster[node].SendControlAsync("uncaught");
+            await jdb.WaitForAsync($@"Exception occurred: java\.lang\.IllegalArgumentException \(uncaught\)[^\n]*""thread=\[{node}\] uncaught""", Wait);
+            await jdb.ExpectAsync("where", @"\[1\] fabric\.demo\.DemoNode\.lambda\$throwUncaught\$\d+ \(DemoNode\.java:\d+\)", Wait);
+            await jdb.ExpectAsync("print nodeName", $@"nodeName = ""{node}""", Wait);
+            await jdb.ExpectAsync("cont", "> ", Wait);
+        }
     });
 
     [Fact]

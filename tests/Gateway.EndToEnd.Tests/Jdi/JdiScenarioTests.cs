@@ -19,7 +19,7 @@ public static class JdiScenarios
     public static readonly IReadOnlyList<string> Names =
     [
         "attach-walk", "breakpoint-every-node", "step", "invoke", "exceptions", "watchpoints", "method-entry-exit",
-        "thread-start-death", "suspend-all", "interleaved-hits", DisposeReattach,
+        "thread-start-death", "suspend-all", "interleaved-hits", "uncaught-exception", "thread-suspend-resume", DisposeReattach,
     ];
 
     /// <summary>Every (jdi, scenario) pair.</summary>

@@ -14,7 +14,7 @@ import java.util.List;
  * <pre>java -cp OUT fabric.demo.DemoNode --name node-a --port 7101 --peers 127.0.0.1:7102,127.0.0.1:7103</pre>
  *
  * Threads: "peer-server" (answers peers), "worker" (creates and processes orders) and
- * "control" (reads commands from stdin: "late", "exit"; exits on EOF so a node never
+ * "control" (reads commands from stdin: "late", "uncaught", "exit"; exits on EOF so a node never
  * outlives the process that started it).
  */
 public final class DemoNode {
@@ -85,6 +85,9 @@ public final class DemoNode {
                 case "late":
                     runLateTask(nodeName);
                     break;
+                case "uncaught":
+                    throwUncaught(nodeName);
+                    break;
                 case "exit":
                     System.out.println("node " + nodeName + " exiting");
                     System.out.flush();
@@ -97,6 +100,17 @@ public final class DemoNode {
                     System.out.flush();
             }
         }
+    }
+
+    /**
+     * A short-lived thread "uncaught" ends with an exception nobody catches, for uncaught-exception breakpoints (the
+     * control command "uncaught", and debuggers that invoke this method).
+     */
+    private static void throwUncaught(String nodeName) {
+        Thread thread = new Thread(() -> {
+            throw new IllegalArgumentException("uncaught on " + nodeName);
+        }, "uncaught");
+        thread.start();
     }
 
     /** Loads LateTask by name only now, so its ClassPrepare event happens on demand. */

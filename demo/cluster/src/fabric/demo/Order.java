@@ -1,11 +1,14 @@
 package fabric.demo;
 
-/** One order flowing through the cluster. Fields are package-private so `dump order` shows them all. */
+/**
+ * One order flowing through the cluster. Fields are package-private so `dump order` shows them all; customer is not
+ * final so that a debugger can assign it (JDI refuses to set final fields).
+ */
 public final class Order {
     final String id;
     final int quantity;
     final long[] history;
-    final Customer customer;
+    Customer customer;
 
     Order(String id, int quantity, long[] history, Customer customer) {
         this.id = id;

@@ -1,6 +1,8 @@
 package fabric.jdiclient;
 
 import com.sun.jdi.AbsentInformationException;
+import com.sun.jdi.ArrayReference;
+import com.sun.jdi.ArrayType;
 import com.sun.jdi.ClassType;
 import com.sun.jdi.Field;
 import com.sun.jdi.IntegerValue;
@@ -60,13 +62,15 @@ import java.util.regex.Pattern;
 final class Scenarios {
     static final List<String> NAMES = List.of("attach-walk", "breakpoint-every-node", "step", "invoke", "exceptions",
             "watchpoints", "method-entry-exit", "thread-start-death", "suspend-all", "interleaved-hits", "dispose-leaving-breakpoint",
-            "reattach-clean", "late-class-one-node", "node-killed", "node-joins", "redefine");
+            "reattach-clean", "late-class-one-node", "node-killed", "node-joins", "redefine", "uncaught-exception",
+            "thread-suspend-resume", "inspect");
 
     static final String ORDER_SERVICE = "fabric.demo.OrderService";
     static final String ORDER = "fabric.demo.Order";
     static final String WORKER = "fabric.demo.Worker";
     static final String ISE = "java.lang.IllegalStateException";
     static final String LATE_TASK = "fabric.demo.LateTask";
+    static final String LABELLED = "fabric.demo.Labelled";
     static final Set<String> NODE_THREADS = new LinkedHashSet<>(List.of("worker", "peer-server", "control"));
 
     private static final Pattern PREFIX = Pattern.compile("^\\[([^\\]]+)\\] (.*)$", Pattern.DOTALL);
@@ -136,6 +140,15 @@ final class Scenarios {
                 break;
             case "redefine":
                 redefine();
+                break;
+            case "uncaught-exception":
+                uncaughtException();
+                break;
+            case "thread-suspend-resume":
+                threadSuspendResume();
+                break;
+            case "inspect":
+                inspect();
                 break;
             default:
                 throw new IllegalArgumentException("unknown scenario " + name);
@@ -1192,6 +1205,124 @@ final class Scenarios {
         delete("thread death request", death);
     }
 
+    // ------------------------------------------------------------------------------------------------ uncaught-exception
+
+    /**
+     * An exception nobody catches, on every node: stopped at a breakpoint on a node, the client invokes
+     * DemoNode.throwUncaught there, which starts a thread "uncaught" that dies of an IllegalArgumentException. An
+     * uncaught-only exception request must report it once per node, from that node's thread, with no catch location
+     * and the exception's own message ("uncaught on NODE").
+     */
+    private void uncaughtException() throws InterruptedException {
+        Demo demo = demo();
+        if (demo == null) {
+            return;
+        }
+        Probe set = new Probe(report, "uncaught-only exception request for java.lang.IllegalArgumentException");
+        ReferenceType iae = set.get("classesByName", () -> vm.classesByName("java.lang.IllegalArgumentException").get(0));
+        ClassType demoNode = set.get("DemoNode", () -> (ClassType) vm.classesByName("fabric.demo.DemoNode").get(0));
+        Method thrower = set.get("DemoNode.throwUncaught", () -> demoNode.methodsByName("throwUncaught", "(Ljava/lang/String;)V").get(0));
+        ExceptionRequest uncaught = set.get("createExceptionRequest(uncaught only)", () -> {
+            ExceptionRequest r = erm.createExceptionRequest(iae, false, true);
+            r.setSuspendPolicy(EventRequest.SUSPEND_ALL);
+            r.enable();
+            return r;
+        });
+        if (!set.done()) {
+            return;
+        }
+        BreakpointRequest bp = breakpoint(demo.process, demo.processEntry, "breakpoint to start the throwing threads from");
+        if (bp == null) {
+            delete("exception request", uncaught);
+            return;
+        }
+        Set<String> started = new TreeSet<>();
+        Set<String> reported = new TreeSet<>();
+        int events = 0;
+        while ((started.size() < options.expectNodes || !reported.containsAll(started)) && events < 3 * MAX_HITS) {
+            Events.Hit hit = this.events.await("breakpoint or uncaught exception (started on " + started + ", reported from " + reported + ")",
+                    e -> (e instanceof BreakpointEvent && bp.equals(e.request())) || (e instanceof ExceptionEvent && uncaught.equals(e.request())));
+            if (hit == null) {
+                break;
+            }
+            events++;
+            if (hit.event instanceof ExceptionEvent) {
+                ExceptionEvent ee = (ExceptionEvent) hit.event;
+                String threadName = safeThreadName(ee.thread());
+                Probe p = new Probe(report, "uncaught exception [" + threadName + "]");
+                p.attempt("event", () -> {
+                    p.expect(ee.catchLocation() == null, "catch location " + ee.catchLocation() + " for an uncaught exception");
+                    p.expect(ee.exception().referenceType().equals(iae), "exception type " + ee.exception().referenceType().name());
+                    String message = stringField(ee.exception(), "detailMessage");
+                    String node = message != null && message.startsWith("uncaught on ") ? message.substring("uncaught on ".length()) : null;
+                    p.expect(node != null && started.contains(node), "message '" + message + "' names no node the client started a thread on " + started);
+                    p.expect(!reported.contains(node), "reported twice from " + node);
+                    Matcher m = PREFIX.matcher(threadName);
+                    p.expect((m.matches() ? m.group(2) : threadName).equals("uncaught"), "thread " + threadName);
+                    if (m.matches()) {
+                        p.expect(m.group(1).equals(node), "thread prefix [" + m.group(1) + "] but the message names " + node);
+                    }
+                    p.expect(ee.location().declaringType().name().equals("fabric.demo.DemoNode"), "thrown at " + ee.location());
+                    reported.add(node);
+                });
+                p.done();
+                hit.set.resume();
+                continue;
+            }
+            ThreadReference t = ((BreakpointEvent) hit.event).thread();
+            String node = nodeNameAt(t);
+            if (node != null && started.add(node)) {
+                Probe p = new Probe(report, "invoke DemoNode.throwUncaught on " + node);
+                p.attempt("invokeMethod", () -> demoNode.invokeMethod(t, thrower, List.of(vm.mirrorOf(node)), ObjectReference.INVOKE_SINGLE_THREADED));
+                p.done();
+            }
+            if (started.size() >= options.expectNodes) {
+                bp.disable();
+            }
+            hit.set.resume();
+        }
+        report.check("an uncaught exception reported once from every node", started.size() >= options.expectNodes && reported.equals(started),
+                "threads started on " + started + ", uncaught exceptions reported from " + reported);
+        delete("breakpoint", bp);
+        delete("exception request", uncaught);
+    }
+
+    // ------------------------------------------------------------------------------------------------ thread-suspend-resume
+
+    /**
+     * ThreadReference.suspend and resume of one thread, on each node's worker in turn: only that thread stops, its
+     * frames are readable and stay put while suspended, suspend counts stack, and resume lets it run again.
+     */
+    private void threadSuspendResume() {
+        List<ThreadReference> workers = workers();
+        report.check("one worker thread per node", workers.size() >= options.expectNodes, workers.size() + " worker(s): " + names(workers));
+        for (ThreadReference w : workers) {
+            Probe p = new Probe(report, "suspend and resume " + safeThreadName(w) + " alone");
+            p.attempt("suspend/resume", () -> {
+                w.suspend();
+                p.expect(w.isSuspended() && w.suspendCount() == 1, "after suspend(): suspended " + w.isSuspended() + ", count " + w.suspendCount());
+                for (ThreadReference other : workers) {
+                    if (!other.equals(w)) {
+                        p.expect(!other.isSuspended(), safeThreadName(other) + " is suspended too");
+                    }
+                }
+                int depth = w.frameCount();
+                Location top = w.frame(0).location();
+                p.expect(depth > 0, "no frames");
+                Thread.sleep(700);
+                p.expect(w.frameCount() == depth && w.frame(0).location().equals(top), "a suspended thread moved: " + top + " -> " + w.frame(0).location());
+                w.suspend();
+                p.expect(w.suspendCount() == 2, "after a second suspend(): count " + w.suspendCount());
+                w.resume();
+                p.expect(w.isSuspended() && w.suspendCount() == 1, "one resume() of two suspends: suspended " + w.isSuspended() + ", count " + w.suspendCount());
+                w.resume();
+                p.expect(!w.isSuspended() && w.suspendCount() == 0, "after the last resume(): suspended " + w.isSuspended() + ", count " + w.suspendCount());
+                p.fact(depth + " frames, stopped at " + top);
+            });
+            p.done();
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------ suspend-all
 
     private void suspendAll() throws Exception {
@@ -1897,6 +2028,462 @@ final class Scenarios {
             report.fail("--target-node", "this scenario acts on one node: pass --target-node");
         }
         return options.targetNode;
+    }
+
+    // ---------------------------------------------------------------------------------------------------- inspect
+
+    /**
+     * What an IDE's variable, memory and class views do beyond stepping, on one suspended worker thread: modules,
+     * statics, assignments (primitive and object-valued fields, array elements, a new array), instances and their
+     * counts, referring objects, class objects, visible classes, thread group parents, type details, bytecodes,
+     * monitors, a static interface method, force early return, interrupt, stop, and finally vm.exit. Every node exits.
+     */
+    private void inspect() throws Exception {
+        Demo demo = demo();
+        if (demo == null) {
+            return;
+        }
+        BreakpointRequest bp = breakpoint(demo.process, demo.processCompute, "breakpoint at the compute call of process");
+        if (bp == null) {
+            return;
+        }
+        Events.Hit hit = events.await("breakpoint at process:" + demo.processCompute, e -> e instanceof BreakpointEvent && bp.equals(e.request()));
+        if (hit == null) {
+            return;
+        }
+        ThreadReference thread = ((BreakpointEvent) hit.event).thread();
+        String node = nodeNameAt(thread);
+        ClassType orderService = (ClassType) demo.orderService;
+        ClassType stringType = (ClassType) vm.classesByName("java.lang.String").get(0);
+
+        // Statics first: they are read on the context node, the node of the last event or object-routed command.
+        inspectStatics(thread, node, orderService, demo);
+        inspectModules(orderService, stringType);
+        inspectAssignments(thread, node);
+        inspectArrays(thread);
+        inspectInstances(thread, node, orderService);
+        inspectTypes(thread, orderService, demo);
+        inspectThreads(thread);
+        inspectInterfaceInvoke(thread, node);
+
+        Probe all = new Probe(report, "deleteAllBreakpoints, setDefaultStratum(\"Java\")");
+        all.attempt("deleteAllBreakpoints", () -> {
+            erm.deleteAllBreakpoints();
+            all.expect(erm.breakpointRequests().isEmpty(), "breakpoint requests left: " + erm.breakpointRequests());
+        });
+        all.attempt("setDefaultStratum", () -> {
+            vm.setDefaultStratum("Java");
+            all.expect("Java".equals(vm.getDefaultStratum()), "default stratum is " + vm.getDefaultStratum());
+            all.expect("Java".equals(thread.frame(0).location().declaringType().defaultStratum()), "OrderService's default stratum is "
+                    + thread.frame(0).location().declaringType().defaultStratum());
+        });
+        all.fact("JDI has no API for VirtualMachine.HoldEvents/ReleaseEvents (neither OpenJDK's nor Eclipse's)");
+        all.done();
+
+        BreakpointRequest after = breakpoint(demo.process, demo.processCompute + 1, "breakpoint after the compute call on " + safeThreadName(thread),
+                r -> r.addThreadFilter(thread));
+        Events.Hit stopped = after == null ? null : forceEarlyReturn(hit, thread, demo, after);
+        stopped = stopped == null ? null : afterFirstRejection(stopped, thread, after);
+        delete("breakpoint after the compute call", after);
+        if (stopped != null) {
+            stop(stopped, thread);
+        }
+        interrupt(node);
+        exit();
+    }
+
+    /** vm.allModules, ReferenceType.module, ModuleReference.name/classLoader (OpenJDK's JDI; Eclipse's has no modules). */
+    private void inspectModules(ClassType orderService, ClassType stringType) {
+        Probe p = new Probe(report, "modules: vm.allModules(), module() of OrderService and String, their names and loaders");
+        List<com.sun.jdi.ModuleReference> modules;
+        try {
+            modules = vm.allModules();
+        } catch (UnsupportedOperationException e) {
+            p.expect(options.jdi.equals("eclipse"), "allModules unsupported by " + options.jdi + " JDI: " + e.getMessage());
+            p.fact("Eclipse's JDI implements no module API (" + e.getMessage() + ")");
+            p.done();
+            return;
+        }
+        p.attempt("modules", () -> {
+            com.sun.jdi.ModuleReference app = orderService.module();
+            p.expect(app.name() == null, "OrderService is in module '" + app.name() + "', not the unnamed module");
+            // The module and the loader are per-node state of a shared type, each read from the context node of its
+            // moment (docs/virtual-vm.md): through the gateway they may be two nodes' application loaders.
+            p.expect(app.classLoader() != null && orderService.classLoader() != null
+                    && app.classLoader().referenceType().equals(orderService.classLoader().referenceType()),
+                    "OrderService's unnamed module has loader " + app.classLoader() + ", the class " + orderService.classLoader());
+            com.sun.jdi.ModuleReference base = stringType.module();
+            p.expect("java.base".equals(base.name()) && base.classLoader() == null, "String is in module " + base.name() + " of loader " + base.classLoader());
+            // Through the gateway every node's modules are listed (names are not read for all: a JDK has about 70).
+            p.expect(modules.contains(app) && modules.contains(base), "allModules() lacks " + (modules.contains(app) ? base : app));
+            p.expect(modules.size() >= 20 * options.expectNodes, modules.size() + " modules for " + options.expectNodes + " node(s)");
+            p.fact(modules.size() + " modules; OrderService in the unnamed module of " + app.classLoader());
+        });
+        p.done();
+    }
+
+    /** Static reads (ReferenceType.GetValues) and an object-valued static assignment (ClassType.SetValues). */
+    private void inspectStatics(ThreadReference thread, String node, ClassType orderService, Demo demo) {
+        Probe p = new Probe(report, "static OrderService.homeNode read, assigned a new string, read back, restored");
+        p.attempt("homeNode", () -> {
+            Value before = orderService.getValue(demo.homeNode);
+            p.expect(before instanceof StringReference && ((StringReference) before).value().equals(node),
+                    "homeNode is " + before + " on a thread of " + node);
+            StringReference changed = vm.mirrorOf("inspected-" + node);
+            orderService.setValue(demo.homeNode, changed);
+            Value after = orderService.getValue(demo.homeNode);
+            p.expect(changed.equals(after), "homeNode reads back as " + after + " after setting " + changed);
+            Value tag = orderService.invokeMethod(thread, demo.tag, List.of(vm.mirrorOf("t")), ObjectReference.INVOKE_SINGLE_THREADED);
+            p.expect(tag instanceof StringReference && ((StringReference) tag).value().equals("t@inspected-" + node),
+                    "tag(\"t\") after the assignment returned " + tag);
+            orderService.setValue(demo.homeNode, before);
+            Value restored = orderService.getValue(demo.homeNode);
+            p.expect(before.equals(restored), "homeNode reads " + restored + " after restoring " + before);
+            p.fact("homeNode " + before + " -> " + after + " (tag " + tag + ") -> " + restored);
+        });
+        p.done();
+    }
+
+    /** Instance field assignments: an int (this.processed) and an object (order.customer, a new Customer). */
+    private void inspectAssignments(ThreadReference thread, String node) {
+        Probe p = new Probe(report, "assign this.processed (int) and order.customer (a new Customer object), read back, restore");
+        p.attempt("fields", () -> {
+            StackFrame f = thread.frame(0);
+            ObjectReference self = f.thisObject();
+            Field processed = self.referenceType().fieldByName("processed");
+            IntegerValue count = (IntegerValue) self.getValue(processed);
+            self.setValue(processed, vm.mirrorOf(count.value() + 1000));
+            Value bumped = self.getValue(processed);
+            p.expect(bumped instanceof IntegerValue && ((IntegerValue) bumped).value() == count.value() + 1000,
+                    "processed reads " + bumped + " after setting " + (count.value() + 1000));
+            self.setValue(processed, count);
+            p.expect(count.equals(self.getValue(processed)), "processed not restored to " + count);
+
+            ObjectReference order = (ObjectReference) f.getValue(f.visibleVariableByName("order"));
+            Field customerField = order.referenceType().fieldByName("customer");
+            ObjectReference customer = (ObjectReference) order.getValue(customerField);
+            ClassType customerType = (ClassType) customer.referenceType();
+            Method ctor = customerType.concreteMethodByName("<init>", "(Ljava/lang/String;)V");
+            ObjectReference zoe = customerType.newInstance(thread, ctor, List.of(vm.mirrorOf("zoe")), ObjectReference.INVOKE_SINGLE_THREADED);
+            zoe.disableCollection();
+            order.setValue(customerField, zoe);
+            Value now = order.getValue(customerField);
+            p.expect(zoe.equals(now), "order.customer reads " + now + " after setting " + zoe);
+            Method toString = order.referenceType().methodsByName("toString", "()Ljava/lang/String;").get(0);
+            Value text = order.invokeMethod(thread, toString, List.of(), ObjectReference.INVOKE_SINGLE_THREADED);
+            p.expect(text instanceof StringReference && ((StringReference) text).value().endsWith(" for zoe]"), "order.toString() is " + text);
+            order.setValue(customerField, customer);
+            p.expect(customer.equals(order.getValue(customerField)), "order.customer not restored to " + customer);
+            zoe.enableCollection();
+            p.fact("processed " + count + " -> " + bumped + " -> " + count + "; " + text + " (" + node + ")");
+        });
+        p.done();
+    }
+
+    /**
+     * Array elements: a long (order.history[2]), a String in a static String[] (Worker.CUSTOMERS[0], read with
+     * ReferenceType.GetValues), and a new String[3] (ArrayType.newInstance) filled and read back.
+     */
+    private void inspectArrays(ThreadReference thread) {
+        Probe p = new Probe(report, "assign order.history[2], Worker.CUSTOMERS[0] (a String) and the elements of a new String[3]");
+        p.attempt("arrays", () -> {
+            StackFrame f = thread.frame(0);
+            ObjectReference order = (ObjectReference) f.getValue(f.visibleVariableByName("order"));
+            ArrayReference history = (ArrayReference) order.getValue(order.referenceType().fieldByName("history"));
+            Value old = history.getValue(2);
+            history.setValue(2, vm.mirrorOf(4217L));
+            p.expect(vm.mirrorOf(4217L).equals(history.getValue(2)), "history[2] reads " + history.getValue(2) + " after setting 4217");
+            history.setValue(2, old);
+
+            ReferenceType worker = vm.classesByName(WORKER).get(0);
+            ArrayReference customers = (ArrayReference) worker.getValue(worker.fieldByName("CUSTOMERS"));
+            StringReference first = (StringReference) customers.getValue(0);
+            p.expect("alice".equals(first.value()), "Worker.CUSTOMERS[0] is " + first);
+            StringReference ann = vm.mirrorOf("ann");
+            customers.setValue(0, ann);
+            Value read = customers.getValue(0);
+            p.expect(ann.equals(read) && "ann".equals(((StringReference) read).value()), "CUSTOMERS[0] reads " + read + " after setting " + ann);
+            customers.setValue(0, first);
+            p.expect(first.equals(customers.getValue(0)), "CUSTOMERS[0] not restored to " + first);
+
+            ArrayType strings = (ArrayType) vm.classesByName("java.lang.String[]").get(0);
+            ArrayReference created = strings.newInstance(3);
+            created.disableCollection();
+            List<Value> values = List.of(vm.mirrorOf("a"), vm.mirrorOf("b"), first);
+            created.setValues(values);
+            List<Value> back = created.getValues();
+            p.expect(back.equals(values), "new String[3] reads " + back + " after setting " + values);
+            p.expect(created.length() == 3 && created.referenceType().equals(strings), "new array " + created.referenceType() + " of length " + created.length());
+            created.enableCollection();
+            p.fact("history[2] " + old + "; CUSTOMERS " + customers.getValues() + "; new " + strings.name() + " " + back);
+        });
+        p.done();
+    }
+
+    /** vm.instanceCounts, ReferenceType.instances, ObjectReference.referringObjects, classObject/reflectedType, visibleClasses. */
+    private void inspectInstances(ThreadReference thread, String node, ClassType orderService) {
+        Probe p = new Probe(report, "instances and counts of OrderService and Worker, referring objects, class object, visible classes");
+        p.attempt("instances", () -> {
+            ReferenceType worker = vm.classesByName(WORKER).get(0);
+            long[] counts = vm.instanceCounts(List.of(orderService, worker));
+            p.expect(counts[0] == options.expectNodes && counts[1] == options.expectNodes,
+                    "instance counts " + counts[0] + " OrderService, " + counts[1] + " Worker for " + options.expectNodes + " node(s)");
+            List<ObjectReference> services = orderService.instances(0);
+            Set<String> nodes = new TreeSet<>();
+            for (ObjectReference s : services) {
+                nodes.add(stringField(s, "nodeName"));
+            }
+            // Instances are per-node state of a shared type: the gateway lists those of the context node, the node of
+            // the stopped thread (docs/virtual-vm.md); instanceCounts sums over the nodes.
+            p.expect(services.size() == 1 && nodes.equals(Set.of(node)),
+                    "instances() lists " + services.size() + " OrderService(s) of nodes " + nodes + " while stopped on " + node);
+
+            ObjectReference self = thread.frame(0).thisObject();
+            List<ObjectReference> referrers = self.referringObjects(0);
+            Set<String> types = new TreeSet<>();
+            for (ObjectReference r : referrers) {
+                types.add(r.referenceType().name());
+            }
+            p.expect(types.contains(WORKER) && types.contains("fabric.demo.PeerServer"), "objects referring to this OrderService: " + types);
+
+            com.sun.jdi.ClassObjectReference classObject = orderService.classObject();
+            p.expect(orderService.equals(classObject.reflectedType()), "classObject().reflectedType() is " + classObject.reflectedType());
+            p.expect(classObject.referenceType().name().equals("java.lang.Class"), "classObject() is a " + classObject.referenceType().name());
+
+            com.sun.jdi.ClassLoaderReference loader = orderService.classLoader();
+            List<ReferenceType> visible = loader.visibleClasses();
+            p.expect(visible.contains(orderService) && visible.contains(worker), "visibleClasses() of " + loader + " lacks OrderService or Worker");
+            p.fact("counts " + counts[0] + "/" + counts[1] + "; services of " + nodes + "; referrers " + types + "; "
+                    + visible.size() + " classes visible to " + loader.referenceType().name());
+        });
+        p.done();
+    }
+
+    /** Type and method details an IDE shows: modifiers, status, variables, bytecodes, class file version. */
+    private void inspectTypes(ThreadReference thread, ClassType orderService, Demo demo) {
+        Probe p = new Probe(report, "OrderService modifiers, status, class file version; process() variables, bytecodes, isObsolete");
+        p.attempt("types", () -> {
+            p.expect(orderService.isPublic() && orderService.isFinal(), "OrderService modifiers " + Integer.toHexString(orderService.modifiers()));
+            p.expect(orderService.isInitialized() && orderService.isPrepared() && orderService.isVerified(), "OrderService is not initialized");
+            int major = orderService.majorVersion();
+            p.expect(major >= 61, "class file version " + major + "." + orderService.minorVersion());
+            List<String> names = new ArrayList<>();
+            for (LocalVariable v : demo.process.variables()) {
+                names.add(v.name());
+            }
+            p.expect(names.containsAll(List.of("order", "total", "label", "parts")), "process() variables " + names);
+            byte[] code = demo.process.bytecodes();
+            p.expect(code.length > 20, "process() has " + code.length + " bytes of code");
+            p.expect(!demo.process.isObsolete() && !thread.frame(0).location().method().isObsolete(), "process() is obsolete");
+            p.fact("class file " + major + ", " + code.length + " bytes of code, variables " + names);
+        });
+        // Not called: nestedTypes(), which both JDIs compute from the list of all classes (no NestedTypes command).
+        p.fact("JDI sends Fields, Methods and VariableTable only to VMs without JDWP 1.5 generics");
+        p.done();
+    }
+
+    /** Thread group parents and the monitors the stopped thread owns, with their frames. */
+    private void inspectThreads(ThreadReference thread) {
+        Probe p = new Probe(report, "thread group parents up from the worker's group; ownedMonitorsAndFrames");
+        p.attempt("groups", () -> {
+            List<String> chain = new ArrayList<>();
+            ThreadGroupReference g = thread.threadGroup();
+            while (g != null && chain.size() < 8) {
+                chain.add(g.name());
+                g = g.parent();
+            }
+            // Through the gateway each node's system group hangs under a group named after the node.
+            List<String> plain = new ArrayList<>();
+            for (String n : chain) {
+                Matcher m = PREFIX.matcher(n);
+                plain.add(m.matches() ? m.group(2) : n);
+            }
+            p.expect(plain.size() >= 2 && plain.get(0).equals("main") && plain.get(1).equals("system"), "group chain " + chain);
+            p.expect(options.expectNodes < 2 || (plain.size() >= 3 && plain.get(2).equals(nodeNameAt(thread))), "group chain " + chain
+                    + " has no node group above system");
+            List<com.sun.jdi.MonitorInfo> monitors = thread.ownedMonitorsAndFrames();
+            List<ObjectReference> owned = thread.ownedMonitors();
+            p.expect(monitors.size() == owned.size(), monitors.size() + " monitors with frames, " + owned.size() + " owned monitors");
+            for (com.sun.jdi.MonitorInfo m : monitors) {
+                p.expect(owned.contains(m.monitor()) && m.stackDepth() >= -1 && m.stackDepth() < thread.frameCount(), "monitor " + m.monitor() + " at depth " + m.stackDepth());
+            }
+            p.fact("groups " + chain + "; " + monitors.size() + " monitor(s) owned");
+        });
+        p.done();
+    }
+
+    /** A static interface method of the demo, Labelled.shout(String) (InterfaceType.InvokeMethod): it runs on the thread's node. */
+    private void inspectInterfaceInvoke(ThreadReference thread, String node) {
+        Probe p = new Probe(report, "static interface method Labelled.shout(\"x\") on " + safeThreadName(thread));
+        p.attempt("Labelled.shout", () -> {
+            com.sun.jdi.InterfaceType labelled = (com.sun.jdi.InterfaceType) vm.classesByName(LABELLED).get(0);
+            Method shout = labelled.methodsByName("shout", "(Ljava/lang/String;)Ljava/lang/String;").get(0);
+            StringReference x = vm.mirrorOf("x");
+            x.disableCollection();
+            Value v = labelled.invokeMethod(thread, shout, List.of(x), ObjectReference.INVOKE_SINGLE_THREADED);
+            x.enableCollection();
+            p.expect(v instanceof StringReference && ((StringReference) v).value().equals("X@" + node), "Labelled.shout(\"x\") returned " + v);
+            p.fact("returned " + v);
+        });
+        p.done();
+    }
+
+    /**
+     * Resumes {@code hit}, stops the same worker in compute() and forces it to return 5000; at the line after the
+     * compute call, total must be quantity * 10 + 5000. Returns that event's set, still suspended.
+     */
+    private Events.Hit forceEarlyReturn(Events.Hit hit, ThreadReference thread, Demo demo, BreakpointRequest after) throws InterruptedException {
+        BreakpointRequest inCompute = breakpoint(demo.compute, demo.computeBody, "breakpoint in compute() on " + safeThreadName(thread), r -> r.addThreadFilter(thread));
+        hit.set.resume();
+        if (inCompute == null) {
+            return null;
+        }
+        Events.Hit in = events.await("breakpoint in compute()", e -> e instanceof BreakpointEvent && inCompute.equals(e.request()));
+        if (in == null) {
+            return null;
+        }
+        Probe p = new Probe(report, "forceEarlyReturn(5000) from compute(): total is quantity * 10 + 5000 after the call");
+        p.expect(vm.canForceEarlyReturn(), "canForceEarlyReturn is false");
+        boolean forced = p.attempt("forceEarlyReturn", () -> thread.forceEarlyReturn(vm.mirrorOf(5000)));
+        delete("breakpoint in compute()", inCompute);
+        in.set.resume();
+        Events.Hit next = forced ? events.await("breakpoint after the compute call", e -> e instanceof BreakpointEvent && after.equals(e.request())) : null;
+        if (next != null) {
+            p.attempt("total", () -> {
+                StackFrame f = thread.frame(0);
+                int total = ((IntegerValue) f.getValue(f.visibleVariableByName("total"))).value();
+                ObjectReference order = (ObjectReference) f.getValue(f.visibleVariableByName("order"));
+                int quantity = ((IntegerValue) order.getValue(order.referenceType().fieldByName("quantity"))).value();
+                p.expect(total == quantity * 10 + 5000, "total " + total + " for quantity " + quantity);
+                p.fact("total " + total + " = " + quantity + " * 10 + 5000");
+            });
+        }
+        p.done();
+        return next;
+    }
+
+    /**
+     * The worker's node prepares IllegalStateException when process() first rejects an order (processed reaches 5);
+     * before that the class may be loaded there but not prepared, and a constructor cannot be called on that node.
+     * Resumes to the next hit of {@code after} until then; returns that hit, still suspended.
+     */
+    private Events.Hit afterFirstRejection(Events.Hit hit, ThreadReference thread, BreakpointRequest after) throws InterruptedException {
+        for (int i = 0; i < MAX_HITS; i++) {
+            int processed;
+            try {
+                ObjectReference self = thread.frame(0).thisObject();
+                processed = ((IntegerValue) self.getValue(self.referenceType().fieldByName("processed"))).value();
+            } catch (Exception e) {
+                report.fail("reading this.processed on " + safeThreadName(thread), describe(e));
+                hit.set.resume();
+                return null;
+            }
+            if (processed >= 5) {
+                return hit;
+            }
+            hit.set.resume();
+            hit = events.await("breakpoint after the compute call (processed " + processed + " < 5)", e -> e instanceof BreakpointEvent && after.equals(e.request()));
+            if (hit == null) {
+                return null;
+            }
+        }
+        report.fail("processed reaches 5", "not within " + MAX_HITS + " hits");
+        hit.set.resume();
+        return null;
+    }
+
+    /**
+     * ThreadReference.stop with an IllegalStateException made in the stopped worker: the worker catches it (as it does
+     * the every-5th rejection) and carries on; the exception event names the debugger's exception object.
+     */
+    private void stop(Events.Hit hit, ThreadReference thread) throws InterruptedException {
+        Probe p = new Probe(report, "thread.stop(new IllegalStateException(\"stopped by the debugger\")) in process(); Worker.run catches it");
+        ReferenceType ise = vm.classesByName(ISE).isEmpty() ? null : vm.classesByName(ISE).get(0);
+        if (!p.expect(ise != null, ISE + " is not loaded")) {
+            p.done();
+            hit.set.resume();
+            return;
+        }
+        ObjectReference exception = p.get("new IllegalStateException", () -> {
+            ClassType type = (ClassType) ise;
+            Method ctor = type.concreteMethodByName("<init>", "(Ljava/lang/String;)V");
+            StringReference message = vm.mirrorOf("stopped by the debugger");
+            message.disableCollection();
+            ObjectReference e = type.newInstance(thread, ctor, List.of(message), ObjectReference.INVOKE_SINGLE_THREADED);
+            e.disableCollection();
+            message.enableCollection();
+            return e;
+        });
+        ExceptionRequest request = p.get("createExceptionRequest", () -> {
+            ExceptionRequest r = erm.createExceptionRequest(ise, true, true);
+            r.addThreadFilter(thread);
+            r.setSuspendPolicy(EventRequest.SUSPEND_ALL);
+            r.enable();
+            return r;
+        });
+        boolean sent = exception != null && request != null && p.attempt("stop", () -> thread.stop(exception));
+        hit.set.resume();
+        if (sent) {
+            Events.Hit thrown = events.await("the exception event of the stopped thread",
+                    e -> e instanceof ExceptionEvent && request.equals(e.request()) && exception.equals(((ExceptionEvent) e).exception()));
+            if (thrown != null) {
+                Location at = ((ExceptionEvent) thrown.event).catchLocation();
+                p.expect(at != null && at.declaringType().name().equals(WORKER), "caught at " + at);
+                p.fact("thrown at " + ((ExceptionEvent) thrown.event).location() + ", caught at " + at);
+                delete("exception request", request);
+                thrown.set.resume();
+            } else {
+                p.problem("no exception event for the stopped thread");
+            }
+        }
+        p.done();
+        if (exception != null) {
+            try {
+                exception.enableCollection();
+            } catch (RuntimeException e) {
+                // Not a check: the VM exits next.
+            }
+        }
+    }
+
+    /** ThreadReference.interrupt of the node's control thread (blocked reading stdin, which interrupts do not end). */
+    private void interrupt(String node) {
+        Probe p = new Probe(report, "interrupt() the control thread of " + node + "; its interrupted field reads true");
+        p.attempt("interrupt", () -> {
+            ThreadReference control = null;
+            for (ThreadReference t : vm.allThreads()) {
+                String n = safeThreadName(t);
+                if (n.equals("control") || n.equals("[" + node + "] control")) {
+                    control = t;
+                }
+            }
+            p.expect(control != null, "no control thread of " + node);
+            if (control == null) {
+                return;
+            }
+            Field interrupted = control.referenceType().fieldByName("interrupted");
+            Value before = control.getValue(interrupted);
+            control.interrupt();
+            Value after = control.getValue(interrupted);
+            p.expect(vm.mirrorOf(true).equals(after), "interrupted reads " + after + " after interrupt() (before: " + before + ")");
+            p.fact(safeThreadName(control) + " interrupted " + before + " -> " + after);
+        });
+        p.done();
+    }
+
+    /** vm.exit(0): every node exits, the connection closes. */
+    private void exit() throws InterruptedException {
+        Probe p = new Probe(report, "vm.exit(0), then the VM disconnects");
+        boolean sent = p.attempt("exit", () -> vm.exit(0));
+        if (sent) {
+            try {
+                events.drain(events.remaining());
+                p.problem("no disconnection before the deadline");
+            } catch (Events.Disconnected e) {
+                p.fact("disconnected: " + e.getMessage());
+            }
+        }
+        p.done();
     }
 
     // -------------------------------------------------------------------------------------------------- helpers
