@@ -20,6 +20,7 @@ public sealed class GatewayServer : IAsyncDisposable
     private readonly GatewayOptions _options;
     private readonly NodeDirectory _directory;
     private Discovery.RegistryNodeSource? _discovery;
+    private readonly Discovery.RegistryReleases? _releases;
     private readonly ILogger _logger;
     private readonly bool _ownsMetrics;
     private readonly CancellationTokenSource _stop = new();
@@ -55,6 +56,11 @@ public sealed class GatewayServer : IAsyncDisposable
         }
 
         _directory = new NodeDirectory(options.Nodes);
+        if (options.Discovery is { } discovery)
+        {
+            _releases = new Discovery.RegistryReleases(discovery, _logger);
+            _directory.Releases = _releases;
+        }
     }
 
     /// <summary>The gateway's instruments (meter and activity source <see cref="GatewayMetrics.Name"/>).</summary>
@@ -116,6 +122,7 @@ public sealed class GatewayServer : IAsyncDisposable
         }
 
         await Task.WhenAll(pending).ConfigureAwait(false);
+        _releases?.Dispose();
         _stop.Dispose();
         if (_ownsMetrics)
         {

@@ -3,6 +3,7 @@
 # fan-out and IDE-like attach against node count (1-32 node JVMs), gateway memory per live virtual ID and at 32 nodes.
 #
 #   bench/run-e2e-benchmarks.sh [--quick] [--only overhead|fanout|memory] [--counts 1,2,4,8,16,32]
+#                               [--gateway DLL] [--baseline-gateway DLL]   (another build's jdwp-gateway.dll)
 #
 # Installs socat (apt-get) if it is missing and needs a JDK 17+ (JAVA_HOME, else /usr/lib/jvm/java-17-openjdk-amd64;
 # scripts/prerequisites.sh installs it). The full run takes about 10 minutes on 2 cores and starts up to 33 JVMs

@@ -32,6 +32,12 @@ public sealed class NodeDirectory
         }
     }
 
+    /// <summary>
+    /// Where the class hashes of the nodes' fabric releases come from (the registry, when nodes are discovered through
+    /// it); null when the gateway knows no registry, and classes are identified by JDWP alone.
+    /// </summary>
+    public Symbols.IReleaseHashes? Releases { get; set; }
+
     /// <summary>Raised after the set changes, outside the directory's lock, once per node that joined or left.</summary>
     public event Action<NodeChange>? Changed;
 

@@ -51,6 +51,12 @@ public sealed partial class DebugSession
             return Reply.Error(ErrorCode.InvalidThread, $"node {Vm.NodeName(gone)} has left the virtual VM");
         }
 
+        foreach (var symbol in request.Symbols)
+        {
+            // So that a node restarting later can rejoin the symbol, and get the request, when its bytes are the same.
+            await Vm.Symbols.EnsureIdentityAsync(symbol).ConfigureAwait(false);
+        }
+
         Vm.Requests.Add(request);
         var outcomes = await Task.WhenAll(nodes.Select(n => ApplyRequestAsync(request, n))).ConfigureAwait(false);
         if (nodes.Count == 0 || outcomes.Any(o => o.Outcome is ApplyOutcome.Applied or ApplyOutcome.Deferred))

@@ -51,8 +51,8 @@ public sealed partial class DebugSession
             return await NodeGroupCommandAsync(packet, spec).ConfigureAwait(false);
         }
 
-        if (route.Node is null && IsMemberList(spec) && route.Symbols.FirstOrDefault() is { Fingerprint: SymbolTable.BootstrapIdentity } shared
-            && Vm.UpNodes.Count > 1)
+        if (route.Node is null && IsMemberList(spec) && Vm.UpNodes.Count > 1 && route.Symbols.FirstOrDefault() is { } shared
+            && await Vm.Symbols.EnsureIdentityAsync(shared).ConfigureAwait(false) == SymbolTable.BootstrapIdentity)
         {
             return await MemberUnionAsync(packet, spec, shared).ConfigureAwait(false);
         }

@@ -373,7 +373,8 @@ public sealed partial class DebugSession
         foreach (var group in applied.GroupBy(a => a.Symbol))
         {
             var first = group.First();
-            await Vm.Symbols.RekeyAfterRedefinitionAsync(group.Key, first.Node, first.TypeId).ConfigureAwait(false);
+            var bytes = classes.First(c => ReferenceEquals(c.Symbol, group.Key)).Bytes;
+            await Vm.Symbols.RekeyAfterRedefinitionAsync(group.Key, first.Node, first.TypeId, bytes).ConfigureAwait(false);
         }
 
         return Reply.Ok([]);

@@ -27,7 +27,7 @@ public sealed class VirtualVm
         var ids = new VirtualIds();
         Objects = new NodeIdTable(ObjectTag);
         Frames = new NodeIdTable(FrameTag);
-        Symbols = new SymbolTable(ids);
+        Symbols = new SymbolTable(ids, directory.Releases);
         RootGroup = Objects.AddSynthetic(RootGroupMarker, Protocol.Spec.IdKind.ThreadGroup);
     }
 

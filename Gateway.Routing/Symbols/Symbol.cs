@@ -1,18 +1,19 @@
 using System.Collections.Concurrent;
+using JdwpGateway.Routing.Nodes;
 
 namespace JdwpGateway.Routing.Symbols;
 
 /// <summary>
-/// A class as the fabric sees it: identified by its signature and the fingerprint of its bytes. The debugger sees one
+/// A class as the fabric sees it: identified by its signature and the identity of its bytes. The debugger sees one
 /// reference type per symbol, however many nodes have loaded it.
 /// </summary>
 public sealed class Symbol
 {
-    internal Symbol(ulong virtualId, string signature, string fingerprint, byte typeTag)
+    internal Symbol(ulong virtualId, string signature, string? identity, byte typeTag)
     {
         VirtualId = virtualId;
         Signature = signature;
-        Fingerprint = fingerprint;
+        Identity = identity;
         TypeTag = typeTag;
     }
 
@@ -22,8 +23,17 @@ public sealed class Symbol
     /// <summary>JNI signature, e.g. <c>Lfabric/demo/OrderService;</c>.</summary>
     public string Signature { get; }
 
-    /// <summary>Identity of the class's bytes (see docs/virtual-vm.md, "Symbol identity"); changes when the class is redefined.</summary>
-    public string Fingerprint { get; internal set; }
+    /// <summary>
+    /// Identity of the class's bytes (see docs/virtual-vm.md, "Identity"); changes when the class is redefined. Null while
+    /// the symbol's signature has been seen on one node only: there is nothing to tell it apart from yet.
+    /// </summary>
+    public string? Identity { get; internal set; }
+
+    /// <summary>The node and type the symbol was founded with, from which its identity is read when first needed.</summary>
+    internal (NodeLink Node, ulong TypeId)? Founder { get; set; }
+
+    /// <summary>The reading of the founder's identity, shared by everyone who needs it.</summary>
+    internal Task? Resolving { get; set; }
 
     /// <summary>JDWP type tag: 1 class, 2 interface, 3 array.</summary>
     public byte TypeTag { get; }
@@ -41,7 +51,7 @@ public sealed class Symbol
             : signature;
 
     /// <inheritdoc />
-    public override string ToString() => $"{ClassName}#{Fingerprint[..Math.Min(12, Fingerprint.Length)]}";
+    public override string ToString() => Identity is null ? $"{ClassName}#?" : $"{ClassName}#{Identity[..Math.Min(12, Identity.Length)]}";
 }
 
 /// <summary>A method or field of a symbol, identified by name and signature.</summary>

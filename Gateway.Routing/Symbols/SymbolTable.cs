@@ -1,25 +1,28 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using JdwpGateway.Protocol.Encoding;
 using JdwpGateway.Routing.Nodes;
 
 namespace JdwpGateway.Routing.Symbols;
 
 /// <summary>
-/// The virtual VM's reference types, methods and fields. A type seen on a node is "surfaced": its signature and
-/// fingerprint are read from the node and it joins the symbol with the same identity, or founds a new one.
+/// The virtual VM's reference types, methods and fields. A type seen on a node is "surfaced": its signature is read
+/// from the node and it joins the symbol with the same identity, or founds a new one. Identity is read only when it
+/// matters: while a signature has been seen on one node there is nothing to tell its type apart from, so the first type
+/// of a name founds its symbol without a query, and both sides are identified when a second type of that name appears
+/// (docs/virtual-vm.md, "Identity").
 /// </summary>
-public sealed class SymbolTable(VirtualIds ids)
+public sealed class SymbolTable(VirtualIds ids, IReleaseHashes? releases = null)
 {
     private const byte ArrayTag = 3;
 
     /// <summary>The identity of every class the bootstrap loader defined: such classes are one symbol per signature.</summary>
-    public const string BootstrapIdentity = "bootstrap";
+    public const string BootstrapIdentity = ClassIdentityReader.BootstrapIdentity;
 
+    private readonly ClassIdentityReader _identities = new(releases);
     private readonly ConcurrentDictionary<(int Node, ulong TypeId), Symbol> _byNodeType = new();
     private readonly ConcurrentDictionary<(int Node, ulong TypeId), Lazy<Task<Symbol>>> _surfacing = new();
     private readonly ConcurrentDictionary<ulong, Symbol> _byVirtual = new();
-    private readonly ConcurrentDictionary<(string Signature, string Fingerprint), Symbol> _byIdentity = new();
+    private readonly ConcurrentDictionary<string, SignatureGroup> _bySignature = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<ulong, Member> _members = new();
     private readonly ConcurrentDictionary<(Symbol Owner, bool IsMethod, string Name, string Signature), Member> _membersByKey = new();
     private readonly ConcurrentDictionary<(int Node, ulong TypeId, bool IsMethod, ulong MemberId), Member> _byNodeMember = new();
@@ -111,20 +114,46 @@ public sealed class SymbolTable(VirtualIds ids)
 
     /// <summary>
     /// After a redefinition the class has new bytes: it is a new symbol for nodes that load the class from now on, while
-    /// the debugger keeps its reference type. Re-keys the symbol by the fingerprint read from <paramref name="node"/>
-    /// and forgets member tables, since redefinition may add methods.
+    /// the debugger keeps its reference type. Re-keys the symbol by the identity of <paramref name="bytes"/> as defined
+    /// on <paramref name="node"/> and forgets member tables, since redefinition may add methods.
     /// </summary>
-    public async Task RekeyAfterRedefinitionAsync(Symbol symbol, NodeLink node, ulong typeId)
+    public async Task RekeyAfterRedefinitionAsync(Symbol symbol, NodeLink node, ulong typeId, byte[] bytes)
     {
-        var typeIdBytes = new JdwpWriter().Id(typeId, node.Sizes.ReferenceTypeId).ToArray();
-        var fingerprint = await FingerprintAsync(node, typeIdBytes, symbol.Signature).ConfigureAwait(false);
-        _byIdentity.TryRemove(new KeyValuePair<(string, string), Symbol>((symbol.Signature, symbol.Fingerprint), symbol));
-        symbol.Fingerprint = fingerprint;
-        _byIdentity[(symbol.Signature, fingerprint)] = symbol;
+        // Read now, even for a symbol on one node: its loader's manifest names the bytes it had before.
+        var identity = await _identities.IdentifyAsync(node, typeId, symbol.Signature, bytes).ConfigureAwait(false);
+        var group = GroupOf(symbol.Signature);
+        lock (group.Gate)
+        {
+            symbol.Identity = identity;
+            symbol.Founder = null;
+        }
+
         foreach (var key in _memberLoads.Keys.Where(k => symbol.NodeTypeIds.TryGetValue(k.Node, out var t) && t == k.TypeId))
         {
             _memberLoads.TryRemove(key, out _);
         }
+    }
+
+    /// <summary>
+    /// The symbol's identity, read now if it was deferred. Wanted for a symbol the debugger's requests name, so a node
+    /// that restarts later can rejoin it, and for a symbol shared with more nodes.
+    /// </summary>
+    public async Task<string> EnsureIdentityAsync(Symbol symbol)
+    {
+        Task resolving;
+        var group = GroupOf(symbol.Signature);
+        lock (group.Gate)
+        {
+            if (symbol.Identity is { } known)
+            {
+                return known;
+            }
+
+            resolving = StartResolving(symbol);
+        }
+
+        await resolving.ConfigureAwait(false);
+        return symbol.Identity!;
     }
 
     /// <summary>Forgets a node that left: its type IDs and member IDs are meaningless from now on.</summary>
@@ -142,6 +171,21 @@ public sealed class SymbolTable(VirtualIds ids)
         {
             _surfacing.TryRemove(key, out _);
         }
+
+        // A symbol whose identity was never read, and whose founder is gone, can no longer be compared with anything.
+        foreach (var group in _bySignature.Values)
+        {
+            lock (group.Gate)
+            {
+                foreach (var symbol in group.Symbols.Where(s => s.Identity is null && s.Founder?.Node.Index == node))
+                {
+                    symbol.Identity = Unidentified(symbol);
+                    symbol.Founder = null;
+                }
+            }
+        }
+
+        _identities.RemoveNode(node);
 
         foreach (var (key, member) in _byNodeMember.Where(p => p.Key.Node == node))
         {
@@ -170,10 +214,9 @@ public sealed class SymbolTable(VirtualIds ids)
 
     private async Task<Symbol> SurfaceCoreAsync(NodeLink node, ulong typeId, byte typeTag, string? signature)
     {
-        var typeIdBytes = new JdwpWriter().Id(typeId, node.Sizes.ReferenceTypeId).ToArray();
         if (signature is null)
         {
-            var sigBody = await node.QueryAsync(2, 1, typeIdBytes).ConfigureAwait(false);
+            var sigBody = await node.QueryAsync(2, 1, new JdwpWriter().Id(typeId, node.Sizes.ReferenceTypeId).ToArray()).ConfigureAwait(false);
             signature = new JdwpReader(sigBody).ReadString();
         }
 
@@ -182,47 +225,92 @@ public sealed class SymbolTable(VirtualIds ids)
             typeTag = signature.StartsWith('[') ? ArrayTag : (byte)0;
         }
 
-        var fingerprint = await FingerprintAsync(node, typeIdBytes, signature).ConfigureAwait(false);
-        var symbol = _byIdentity.GetOrAdd((signature, fingerprint), key =>
+        // Arrays have no bytes of their own: one symbol per signature, known without asking.
+        var identity = signature.StartsWith('[') ? ClassIdentityReader.ArrayIdentity : null;
+        var group = GroupOf(signature);
+        lock (group.Gate)
         {
-            var created = new Symbol(ids.Next(), key.Signature, key.Fingerprint, typeTag);
-            _byVirtual[created.VirtualId] = created;
-            return created;
-        });
+            if (group.Symbols.Count == 0 || identity is not null)
+            {
+                return JoinOrFound(group, signature, typeTag, identity, node, typeId);
+            }
+        }
+
+        // A second type of this name: identify it, and the symbols whose identity was deferred, then compare.
+        identity = await _identities.IdentifyAsync(node, typeId, signature).ConfigureAwait(false);
+        Task[] deferred;
+        lock (group.Gate)
+        {
+            deferred = [.. group.Symbols.Where(s => s.Identity is null).Select(StartResolving)];
+        }
+
+        await Task.WhenAll(deferred).ConfigureAwait(false);
+        lock (group.Gate)
+        {
+            return JoinOrFound(group, signature, typeTag, identity, node, typeId);
+        }
+    }
+
+    /// <summary>
+    /// Under the group's lock: the node's type joins the symbol of the same identity, or founds one. A symbol holds one
+    /// type per node: a second type of the same identity on one node (two loaders) is another type there, so it is
+    /// another symbol. A null identity founds a symbol whose identity is read later, from this type.
+    /// </summary>
+    private Symbol JoinOrFound(SignatureGroup group, string signature, byte typeTag, string? identity, NodeLink node, ulong typeId)
+    {
+        var symbol = identity is null
+            ? null
+            : group.Symbols.Find(s => s.Identity == identity && (!s.NodeTypeIds.TryGetValue(node.Index, out var held) || held == typeId));
+        if (symbol is null)
+        {
+            symbol = new Symbol(ids.Next(), signature, identity, typeTag) { Founder = identity is null ? (node, typeId) : null };
+            _byVirtual[symbol.VirtualId] = symbol;
+            group.Symbols.Add(symbol);
+        }
+
         symbol.NodeTypeIds[node.Index] = typeId;
         _byNodeType[(node.Index, typeId)] = symbol;
         return symbol;
     }
 
-    /// <summary>
-    /// The identity of a class's bytes as JDWP can observe them: SHA-256 over the constant pool (ReferenceType.ConstantPool),
-    /// which differs whenever names, constants or referenced members differ. Arrays have no constant pool and are
-    /// identified by signature alone. Classes of the bootstrap loader are identified by signature alone too: a debugger
-    /// finds a type by name and defining loader, and the bootstrap loader is the same (none) on every node, so two types
-    /// of one name there (java.lang.String of a JDK 17 and of a JDK 25 node) would make JDI pick either for both. See
-    /// docs/virtual-vm.md, "Symbol identity".
-    /// </summary>
-    private static async Task<string> FingerprintAsync(NodeLink node, byte[] typeIdBytes, string signature)
+    /// <summary>Under the group's lock: starts reading a deferred identity from the symbol's founder, once.</summary>
+    private Task StartResolving(Symbol symbol) => symbol.Resolving ??= ResolveAsync(symbol);
+
+    private async Task ResolveAsync(Symbol symbol)
     {
-        if (signature.StartsWith('['))
+        // Started under the group's lock: leave it before the first query.
+        await Task.Yield();
+        string identity;
+        try
         {
-            return "array";
+            identity = symbol.Founder is { } founder
+                ? await _identities.IdentifyAsync(founder.Node, founder.TypeId, symbol.Signature).ConfigureAwait(false)
+                : Unidentified(symbol);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The founder's node is gone (or its connection broke): the type can no longer be compared with anything.
+            identity = Unidentified(symbol);
         }
 
-        var loader = await node.SendAsync(2, 2, typeIdBytes).ConfigureAwait(false);
-        if (loader.ErrorCode == 0 && new JdwpReader(loader.Body).ReadId(node.Sizes.ObjectId) == 0)
+        var group = GroupOf(symbol.Signature);
+        lock (group.Gate)
         {
-            return BootstrapIdentity;
+            symbol.Identity ??= identity;
+            symbol.Founder = null;
         }
+    }
 
-        var reply = await node.SendAsync(2, 18, typeIdBytes).ConfigureAwait(false);
-        if (reply.ErrorCode != 0)
-        {
-            // Classes without a constant pool we can read (not yet prepared, or an agent without canGetConstantPool).
-            return $"unfingerprinted:{node.Index}";
-        }
+    private static string Unidentified(Symbol symbol) => $"unidentified:{symbol.VirtualId}";
 
-        return Convert.ToHexString(SHA256.HashData(reply.Body));
+    private SignatureGroup GroupOf(string signature) => _bySignature.GetOrAdd(signature, static _ => new SignatureGroup());
+
+    /// <summary>The symbols of one signature; its lock orders founding, joining and identity reads for that name.</summary>
+    private sealed class SignatureGroup
+    {
+        public Lock Gate { get; } = new();
+
+        public List<Symbol> Symbols { get; } = [];
     }
 
     private async Task LoadMembersAsync(NodeLink node, ulong typeId, bool methods)

@@ -4,7 +4,7 @@ namespace JdwpGateway.Symbols;
 
 /// <summary>
 /// What the virtual VM of a debugging session knows: each symbol (a class by signature and identity, see
-/// docs/virtual-vm.md "Symbol identity"), the reference type ID the debugger sees and each node's own type ID.
+/// docs/virtual-vm.md "Identity"), the reference type ID the debugger sees and each node's own type ID.
 /// </summary>
 /// <param name="Session">The session's name, <c>session#N</c>.</param>
 /// <param name="Symbols">The symbols matching the filter, by class name then identity.</param>
@@ -22,7 +22,7 @@ public sealed record SessionSymbolsReport(string Session, IReadOnlyList<SessionS
             .Select(s => new SessionSymbolEntry(
                 s.ClassName,
                 s.Signature,
-                s.Fingerprint,
+                s.Identity ?? SessionSymbolEntry.NotReadYet,
                 s.VirtualId,
                 identitiesBySignature[s.Signature] > 1,
                 [.. s.NodeTypeIds.OrderBy(p => p.Key).Select(p => new SessionSymbolNode(nodeName(p.Key), p.Value))]))
@@ -36,11 +36,19 @@ public sealed record SessionSymbolsReport(string Session, IReadOnlyList<SessionS
 /// <summary>One symbol of the virtual VM.</summary>
 /// <param name="Class">Java class name (array signatures as they are).</param>
 /// <param name="Signature">JNI signature, e.g. <c>Lcom/shop/Main;</c>.</param>
-/// <param name="Identity">The identity of its bytes: SHA-256 of the constant pool, <c>bootstrap</c>, <c>array</c>, ...</param>
+/// <param name="Identity">
+/// The identity of its bytes (docs/virtual-vm.md, "Identity"): the registry's symbol ID, <c>cp:</c> and the SHA-256 of
+/// the constant pool, <c>bootstrap</c>, <c>array</c>, ..., or <see cref="NotReadYet"/> while the class has been seen on
+/// one node only.
+/// </param>
 /// <param name="VirtualTypeId">The reference type ID the debugger sees.</param>
 /// <param name="Differs">True when the session has another symbol of the same signature: nodes run different bytes.</param>
 /// <param name="Nodes">The nodes that have loaded it, with their own type IDs.</param>
-public sealed record SessionSymbolEntry(string Class, string Signature, string Identity, ulong VirtualTypeId, bool Differs, IReadOnlyList<SessionSymbolNode> Nodes);
+public sealed record SessionSymbolEntry(string Class, string Signature, string Identity, ulong VirtualTypeId, bool Differs, IReadOnlyList<SessionSymbolNode> Nodes)
+{
+    /// <summary>The identity shown for a class seen on one node only: it is read when a second type of its name appears.</summary>
+    public const string NotReadYet = "unread";
+}
 
 /// <summary>A node that has loaded a symbol.</summary>
 /// <param name="Node">The node's name.</param>

@@ -80,10 +80,19 @@ public static class SymbolsTable
             : $"{Count(symbols.Count, "symbol", "symbols")}, {Count(differing, "class", "classes")} loaded with different bytes on different nodes" + (differing > 0 ? " (marked !)" : string.Empty));
     }
 
-    /// <summary>A hash for display: lower case, shortened unless <paramref name="full"/>; words such as <c>bootstrap</c> as they are.</summary>
+    /// <summary>
+    /// A hash for display: lower case, shortened unless <paramref name="full"/>, after its kind when it has one
+    /// (<c>cp:</c>); words such as <c>bootstrap</c> as they are.
+    /// </summary>
     public static string Hash(string hash, bool full)
     {
         ArgumentNullException.ThrowIfNull(hash);
+        var colon = hash.IndexOf(':', StringComparison.Ordinal);
+        if (colon > 0 && colon < hash.Length - 1 && hash[(colon + 1)..].All(char.IsAsciiHexDigit))
+        {
+            return hash[..(colon + 1)] + Hash(hash[(colon + 1)..], full);
+        }
+
         if (!hash.All(char.IsAsciiHexDigit))
         {
             return hash;

@@ -24,10 +24,16 @@ public sealed class GatewayProcess : IAsyncDisposable
     /// <summary>How many nodes it serves.</summary>
     public int NodeCount { get; }
 
-    /// <summary>Starts the gateway over <paramref name="nodes"/> and waits until it listens.</summary>
-    public static async Task<GatewayProcess> StartAsync(IReadOnlyList<BenchNode> nodes)
+    /// <summary>
+    /// The gateway executable to run: <c>--gateway DLL</c>, else the one the benchmark's build put beside it. Another
+    /// build (e.g. of an earlier commit) is measured by pointing this at its <c>jdwp-gateway.dll</c>.
+    /// </summary>
+    public static string DefaultDll { get; set; } = Path.Combine(AppContext.BaseDirectory, "jdwp-gateway.dll");
+
+    /// <summary>Starts the gateway (<paramref name="dll"/>, else <see cref="DefaultDll"/>) over <paramref name="nodes"/> and waits until it listens.</summary>
+    public static async Task<GatewayProcess> StartAsync(IReadOnlyList<BenchNode> nodes, string? dll = null)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "jdwp-gateway.dll");
+        dll ??= DefaultDll;
         if (!File.Exists(dll))
         {
             throw new FileNotFoundException($"The gateway executable is not beside the benchmark: {dll}");

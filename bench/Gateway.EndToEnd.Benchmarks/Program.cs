@@ -5,10 +5,20 @@ using JdwpGateway.EndToEnd.Benchmarks;
 // bench/run-e2e-benchmarks.sh, which builds this in Release and installs socat.
 //
 //   Gateway.EndToEnd.Benchmarks [--quick] [--only overhead|fanout|memory] [--counts 1,2,4,8,16,32] [--out DIR]
+//                               [--gateway DLL] [--baseline-gateway DLL]
+//
+// --gateway runs another build's jdwp-gateway.dll instead of the one beside this program; --baseline-gateway adds a
+// second gateway (e.g. built from an earlier commit) to the overhead part, interleaved with the others.
 var quick = args.Contains("--quick");
 var only = Option("--only");
 var outDir = Option("--out") ?? Path.Combine("artifacts", "e2e-benchmarks", DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture));
 Directory.CreateDirectory(outDir);
+if (Option("--gateway") is { } gatewayDll)
+{
+    GatewayProcess.DefaultDll = Path.GetFullPath(gatewayDll);
+}
+
+var baseline = Option("--baseline-gateway") is { } baselineDll ? Path.GetFullPath(baselineDll) : null;
 
 var java = await BenchJava.BuildAsync();
 Console.WriteLine($"JDK: {java.Java}");
@@ -16,7 +26,7 @@ var report = new Markdown();
 var started = DateTime.UtcNow;
 if (only is null or "overhead")
 {
-    await new OverheadBenchmark(java, iterations: quick ? 5 : 40, warmup: quick ? 1 : 3, hits: quick ? 10 : 50).RunAsync(report);
+    await new OverheadBenchmark(java, iterations: quick ? 5 : 40, warmup: quick ? 1 : 3, hits: quick ? 10 : 50, baseline).RunAsync(report);
 }
 
 if (only is null or "fanout")
