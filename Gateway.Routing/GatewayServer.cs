@@ -86,7 +86,8 @@ public sealed class GatewayServer : IAsyncDisposable
         _listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         _listener.Bind(endPoint);
         _listener.Listen(16);
-        GatewayLog.Listening(_logger, LocalEndPoint.ToString(), string.Join(", ", _directory.Present.Select(n => $"{n.Options.Name}={n.Options.Address}")));
+        var nodes = string.Join(", ", _directory.Present.Select(n => $"{n.Options.Name}={n.Options.Address}"));
+        GatewayLog.Listening(_logger, LocalEndPoint.ToString(), nodes.Length > 0 ? nodes : "none yet");
         _acceptLoop = AcceptLoopAsync(_stop.Token);
         if (_options.Discovery is { } discovery)
         {

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Fabric.Registry.Server;
+using Fabric.Registry.Storage.Configuration;
 using Spectre.Console;
 
 namespace Fabric.Cli.Commands;
@@ -33,10 +35,21 @@ internal static class RegistryCommands
             // Tests and scripts read these two lines to find the ports when they configured port 0.
             Console.WriteLine($"http {server.HttpAddress}");
             Console.WriteLine($"grpc {server.GrpcAddress}");
-            AnsiConsole.MarkupLineInterpolated($"[green]registry serving[/] ({options.Storage}); Ctrl+C stops it");
+            AnsiConsole.MarkupLineInterpolated($"[green]registry serving[/] ({Describe(options.Storage)}); Ctrl+C stops it");
+            // The web host's console lifetime takes SIGINT/SIGTERM for itself (it stops Kestrel and cancels the
+            // signal), so the command's own token is never cancelled: stop on the signals here.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            void Stop(PosixSignalContext context)
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            }
+
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
             try
             {
-                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -46,4 +59,12 @@ internal static class RegistryCommands
         });
         return new Command("registry", "The registry server") { serve };
     }
+
+    // Not the options' record text: that would print the PostgreSQL password and the S3 secret key.
+    private static string Describe(StorageOptions storage) => storage switch
+    {
+        EmbeddedStorageOptions embedded => $"embedded store in {embedded.Path}",
+        ScaleOutStorageOptions scaleOut => $"scale-out store: PostgreSQL metadata, S3 bucket {scaleOut.S3.Bucket} at {scaleOut.S3.Endpoint}",
+        _ => storage.GetType().Name,
+    };
 }

@@ -51,7 +51,7 @@ internal static class ShowCommands
                 try
                 {
                     var cls = ClassFileReader.Read(bytes);
-                    AnsiConsole.MarkupLineInterpolated($"class file version {cls.MajorVersion}.{cls.MinorVersion}, {cls}");
+                    AnsiConsole.MarkupLineInterpolated($"class {cls.ThisClass}, class file version {cls.MajorVersion}.{cls.MinorVersion}");
                 }
                 catch (ClassFormatException e)
                 {

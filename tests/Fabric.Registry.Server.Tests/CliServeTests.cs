@@ -28,6 +28,8 @@ public sealed class CliServeTests
             var grpc = (await serve.StandardOutput.ReadLineAsync())!;
             Assert.StartsWith("http http://127.0.0.1:", http);
             Assert.StartsWith("grpc http://127.0.0.1:", grpc);
+            var serving = (await serve.StandardOutput.ReadLineAsync())!;
+            Assert.Contains($"(embedded store in {Path.Combine(dir, "registry-data")})", serving);
             var grpcUrl = grpc["grpc ".Length..];
             var publish = await FabricProcess.RunAsync(dir, "publish", Jdk.Jar("commons-cli.jar"), "--manifest", "cli:1", "--key", "keys/signing-key.pem", "--registry", grpcUrl);
             Assert.True(publish.Exit == 0, publish.Out + publish.Err);
@@ -40,11 +42,25 @@ public sealed class CliServeTests
             var symbol = await FabricProcess.RunAsync(dir, "symbol", "show", id, "--registry", grpcUrl);
             Assert.True(symbol.Exit == 0, symbol.Err);
             Assert.Contains("hash verified", symbol.Out);
+            Assert.Contains("class org/apache/commons/cli/Option, class file version", symbol.Out.ReplaceLineEndings(" "));
+
+            // Ctrl+C (SIGINT) stops the server, as its banner promises.
+            using (var interrupt = Process.Start("kill", ["-INT", serve.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await interrupt.WaitForExitAsync();
+            }
+
+            using var stopped = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await serve.WaitForExitAsync(stopped.Token);
+            Assert.Equal(0, serve.ExitCode);
         }
         finally
         {
-            serve.Kill();
-            await serve.WaitForExitAsync();
+            if (!serve.HasExited)
+            {
+                serve.Kill();
+                await serve.WaitForExitAsync();
+            }
         }
 
         var verify = await FabricProcess.RunAsync(dir, "verify");
