@@ -2,6 +2,7 @@
 # Registry benchmark (docs/benchmarks.md, "Registry"): publish the JARs of /usr/share/java into a fresh embedded
 # store with the real fabric CLI (then republish: 0 bytes expected), then load small-symbol GETs with wrk.
 # Usage: bench/registry/run-registry-bench.sh [wrk seconds, default 20]
+#        TELEMETRY=off bench/registry/run-registry-bench.sh ...   # the same with the registry's Prometheus metrics off
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 duration="${1:-20}"
@@ -12,7 +13,10 @@ fabric="dotnet Fabric.Cli/bin/Release/net10.0/fabric.dll"
 work="$(mktemp -d /tmp/fabric-registry-bench.XXXXXX)"
 trap 'kill "$server_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 $fabric keygen --out "$work/keys" >/dev/null
+prometheus=true
+[ "${TELEMETRY:-on}" = off ] && prometheus=false
 cat > "$work/registry.yaml" <<YAML
+telemetry: { prometheus: $prometheus }
 storage:
   path: data
 listen:
