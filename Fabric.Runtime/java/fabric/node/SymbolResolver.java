@@ -22,6 +22,13 @@ final class SymbolResolver {
         }
     }
 
+    /** Fetches prefetch batches: a few requests in flight, daemon threads so they never keep a node alive. */
+    private static final java.util.concurrent.ExecutorService FETCHERS = java.util.concurrent.Executors.newFixedThreadPool(3, r -> {
+        Thread t = new Thread(r, "fabric-node-prefetch");
+        t.setDaemon(true);
+        return t;
+    });
+
     private final MemoryCache l1;
     private final long l1Budget;
     private final DiskCache l2;
@@ -175,14 +182,24 @@ final class SymbolResolver {
             }
         }
         int got = 0;
+        // A few batches in flight: the next ones travel while this thread hashes and stores the one that came back.
+        List<java.util.concurrent.Future<Map<String, byte[]>>> inFlight = new ArrayList<>();
         for (int i = 0; i < missing.size(); i += batchSize) {
-            List<String> slice = missing.subList(i, Math.min(missing.size(), i + batchSize));
+            List<String> slice = List.copyOf(missing.subList(i, Math.min(missing.size(), i + batchSize)));
+            inFlight.add(FETCHERS.submit(() -> registry.batch(slice)));
+        }
+        for (int b = 0; b < inFlight.size(); b++) {
             Map<String, byte[]> answer;
             try {
-                answer = registry.batch(slice);
-            } catch (IOException e) {
+                answer = inFlight.get(b).get();
+            } catch (java.util.concurrent.ExecutionException e) {
                 // What was not prefetched is fetched one by one; the failure is for the log only.
-                Launcher.log("prefetch batch failed: " + e.getMessage());
+                Launcher.log("prefetch batch failed: " + (e.getCause() == null ? e : e.getCause()).getMessage());
+                inFlight.subList(b + 1, inFlight.size()).forEach(f -> f.cancel(true));
+                break;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                inFlight.subList(b + 1, inFlight.size()).forEach(f -> f.cancel(true));
                 break;
             }
             for (Map.Entry<String, byte[]> e : answer.entrySet()) {
