@@ -6,6 +6,7 @@ using JdwpGateway.Routing;
 using JdwpGateway.Routing.Config;
 using Microsoft.Extensions.Logging.Abstractions;
 using Fabric.Runtime.Tests.Support;
+using static Fabric.Runtime.Tests.Support.GatewayClient;
 
 namespace Fabric.Runtime.Tests;
 
@@ -116,22 +117,6 @@ public sealed class GatewayDiscoveryTests(AppsFixture apps) : IClassFixture<Apps
         Jdwp = $"127.0.0.1:{FreePort()}",
     });
 
-    private static async Task<JdwpCommandChannel> AttachAsync(IPEndPoint gateway)
-    {
-        var connection = await JdwpConnection.ConnectAsync(gateway.Address.ToString(), gateway.Port, "test-debugger", 1 << 24, CancellationToken.None);
-        await connection.HandshakeAsDebuggerAsync(new CancellationTokenSource(Wait).Token);
-        var channel = new JdwpCommandChannel(connection);
-        channel.Start(_ => ValueTask.CompletedTask);
-        return channel;
-    }
-
-    private static async Task<string> VersionAsync(JdwpCommandChannel debugger)
-    {
-        var reply = await debugger.SendCommandAsync(1, 1, []).WaitAsync(Wait);
-        Assert.Equal(0, reply.ErrorCode);
-        return new JdwpReader(reply.Body).ReadString();
-    }
-
     private static async Task<List<string>> ThreadNamesAsync(JdwpCommandChannel debugger)
     {
         var sizes = await debugger.SendCommandAsync(1, 7, []).WaitAsync(Wait);
@@ -171,26 +156,5 @@ public sealed class GatewayDiscoveryTests(AppsFixture apps) : IClassFixture<Apps
         }
 
         return ids;
-    }
-
-    private static async Task Until(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Wait;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"{what}: not within {Wait.TotalSeconds:0} s");
-            }
-
-            await Task.Delay(200);
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }

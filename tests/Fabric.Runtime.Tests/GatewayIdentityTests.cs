@@ -7,6 +7,7 @@ using JdwpGateway.Protocol.Transport;
 using JdwpGateway.Routing;
 using JdwpGateway.Routing.Config;
 using Microsoft.Extensions.Logging.Abstractions;
+using static Fabric.Runtime.Tests.Support.GatewayClient;
 
 namespace Fabric.Runtime.Tests;
 
@@ -243,39 +244,5 @@ public sealed class GatewayIdentityTests : IAsyncLifetime
             await node.SendLineAsync("");
             Assert.True(await node.WaitForExitAsync() == 0, node.Output);
         }
-    }
-
-    private static async Task<JdwpCommandChannel> AttachAsync(IPEndPoint gateway)
-    {
-        var connection = await JdwpConnection.ConnectAsync(gateway.Address.ToString(), gateway.Port, "test-debugger", 1 << 24, CancellationToken.None);
-        await connection.HandshakeAsDebuggerAsync(new CancellationTokenSource(Wait).Token);
-        var channel = new JdwpCommandChannel(connection);
-        channel.Start(_ => ValueTask.CompletedTask);
-        return channel;
-    }
-
-    /// <summary>The virtual type IDs VirtualMachine.ClassesBySignature answers (the gateway's IDs are 8 bytes).</summary>
-    private static async Task<List<ulong>> ClassesBySignatureAsync(JdwpCommandChannel debugger, string signature)
-    {
-        var reply = await debugger.SendCommandAsync(1, 2, new JdwpWriter().String(signature).ToArray()).WaitAsync(Wait);
-        Assert.Equal(0, reply.ErrorCode);
-        var reader = new JdwpReader(reply.Body);
-        var count = reader.ReadInt32();
-        var ids = new List<ulong>(count);
-        for (var i = 0; i < count; i++)
-        {
-            reader.ReadByte();
-            ids.Add(reader.ReadId(8));
-            reader.ReadInt32();
-        }
-
-        return ids;
-    }
-
-    private static int FreePort()
-    {
-        using var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }

@@ -12,6 +12,7 @@ using JdwpGateway.Routing.Config;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using static Fabric.Runtime.Tests.Support.GatewayClient;
 
 namespace Fabric.Runtime.Tests;
 
@@ -300,60 +301,5 @@ public sealed class SymbolsWhereTests(ShopVersionsFixture shop) : IClassFixture<
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {uri}: {(int)response.StatusCode} {text}");
         return JsonDocument.Parse(text).RootElement;
-    }
-
-    private static async Task<JdwpCommandChannel> AttachAsync(IPEndPoint gateway)
-    {
-        var connection = await JdwpConnection.ConnectAsync(gateway.Address.ToString(), gateway.Port, "test-debugger", 1 << 24, CancellationToken.None);
-        await connection.HandshakeAsDebuggerAsync(new CancellationTokenSource(Wait).Token);
-        var channel = new JdwpCommandChannel(connection);
-        channel.Start(_ => ValueTask.CompletedTask);
-        return channel;
-    }
-
-    private static async Task<string> VersionAsync(JdwpCommandChannel debugger)
-    {
-        var reply = await debugger.SendCommandAsync(1, 1, []).WaitAsync(Wait);
-        Assert.Equal(0, reply.ErrorCode);
-        return new JdwpReader(reply.Body).ReadString();
-    }
-
-    /// <summary>VirtualMachine.ClassesBySignature: the virtual type IDs the debugger sees for a signature.</summary>
-    private static async Task<List<ulong>> ClassesBySignatureAsync(JdwpCommandChannel debugger, string signature)
-    {
-        var reply = await debugger.SendCommandAsync(1, 2, new JdwpWriter().String(signature).ToArray()).WaitAsync(Wait);
-        Assert.Equal(0, reply.ErrorCode);
-        var reader = new JdwpReader(reply.Body);
-        var count = reader.ReadInt32();
-        var ids = new List<ulong>();
-        for (var i = 0; i < count; i++)
-        {
-            reader.ReadByte();
-            ids.Add(reader.ReadId(8));
-            reader.ReadInt32();
-        }
-
-        return ids;
-    }
-
-    private static async Task Until(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Wait;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"{what}: not within {Wait.TotalSeconds:0} s");
-            }
-
-            await Task.Delay(200);
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }
