@@ -288,7 +288,7 @@ public sealed class CacheOnlyNodeTests(AppsFixture apps) : IClassFixture<AppsFix
         held.ForEach(c => c.Dispose());
 
         Assert.Matches(
-            $@"ClassNotFoundException: class com/shop/util/Formatter \(sha256 {id}\) is in no source; tried: .*registry http://127\.0\.0\.1:{port}: .*HttpTimeoutException.*\(after 2 attempts\)",
+            $@"ClassNotFoundException: class com/shop/util/Formatter \(sha256 {id}\) is in no source; tried: .*registry http://127\.0\.0\.1:{port}: .*SocketTimeoutException.*\(after 2 attempts\)",
             node.Stderr);
     }
 

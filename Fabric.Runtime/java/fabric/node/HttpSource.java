@@ -3,29 +3,25 @@ package fabric.node;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.Proxy;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Flow;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * A registry (or a peer node serving the same blob endpoint) over HTTP. Transient failures (I/O errors, timeouts,
  * 5xx, 429) are retried a bounded number of times with exponential backoff; 404 and other 4xx answers are final.
+ * It speaks HTTP through {@link HttpURLConnection}: {@code java.net.http.HttpClient} would cost every cold start about
+ * 450 more JDK classes (its own and TLS, set up even for plain HTTP) before the first byte arrives.
  */
 final class HttpSource {
     /** The server answered, but not with what was asked for. Not retried. */
@@ -50,11 +46,10 @@ final class HttpSource {
 
     private final String base;
     private final String metricsSource;
-    private final HttpClient client;
     private final int attempts;
     private final long backoffMillis;
     private final long maxBackoffMillis;
-    private final Duration timeout;
+    private final int timeoutMillis;
     private final String token;
     private final Metrics metrics;
     /** Until then the source failed a whole series of attempts recently: one attempt per request, no backoff, so a
@@ -67,32 +62,32 @@ final class HttpSource {
         this.attempts = Math.max(1, attempts);
         this.backoffMillis = options.backoffMillis;
         this.maxBackoffMillis = options.maxBackoffMillis;
-        this.timeout = Duration.ofMillis(options.timeoutMillis);
+        this.timeoutMillis = (int) Math.min(Integer.MAX_VALUE, options.timeoutMillis);
         this.token = options.token;
         this.metrics = metrics;
-        this.client = HttpClient.newBuilder()
-                .connectTimeout(Duration.ofMillis(Math.min(options.timeoutMillis, 2000)))
-                .version(HttpClient.Version.HTTP_1_1)
-                .build();
     }
 
     String base() {
         return base;
     }
 
-    private HttpRequest.Builder request(String path) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout);
-        if (token != null) {
-            b.header("Authorization", "Bearer " + token);
+    /** A status, the whole body and the headers (names as the server spelled them). */
+    private record Answer(int status, byte[] body, Map<String, List<String>> headers) {
+        String header(String name) {
+            for (Map.Entry<String, List<String>> h : headers.entrySet()) {
+                if (h.getKey() != null && h.getKey().equalsIgnoreCase(name) && !h.getValue().isEmpty()) {
+                    return h.getValue().get(0);
+                }
+            }
+            return null;
         }
-        return b;
     }
 
     /** A blob's bytes, or null when the source does not hold it. */
     byte[] blob(String id) throws IOException {
         long start = System.nanoTime();
-        HttpResponse<byte[]> r = send(request("/v1/blobs/" + id).GET().build(), true);
-        if (r.statusCode() == 404) {
+        Answer r = send("GET", "/v1/blobs/" + id, null);
+        if (r.status() == 404) {
             return null;
         }
         metrics.fetched(metricsSource, System.nanoTime() - start, r.body().length, 1);
@@ -101,13 +96,18 @@ final class HttpSource {
 
     /** Manifest bytes with signature and key ID, or null when unknown. */
     byte[][] manifest(String normalizedName) throws IOException {
-        HttpResponse<byte[]> r = send(request("/v1/manifests/" + Manifest.urlPath(normalizedName)).GET().build(), true);
-        if (r.statusCode() == 404) {
+        Answer r = send("GET", "/v1/manifests/" + Manifest.urlPath(normalizedName), null);
+        if (r.status() == 404) {
             return null;
         }
-        String sig = r.headers().firstValue("X-Fabric-Signature").orElseThrow(
-                () -> new Refused("manifest " + normalizedName + " came without an X-Fabric-Signature header", 200));
-        String keyId = r.headers().firstValue("X-Fabric-Key-Id").orElse("");
+        String sig = r.header("X-Fabric-Signature");
+        if (sig == null) {
+            throw new Refused("manifest " + normalizedName + " came without an X-Fabric-Signature header", 200);
+        }
+        String keyId = r.header("X-Fabric-Key-Id");
+        if (keyId == null) {
+            keyId = "";
+        }
         byte[] der;
         try {
             der = java.util.Base64.getDecoder().decode(sig.trim());
@@ -121,8 +121,8 @@ final class HttpSource {
     List<ClosureEntry> closure(String normalizedName, String internalName) throws IOException {
         String path = "/v1/manifests/" + Manifest.urlPath(normalizedName) + "/closure?class="
                 + java.net.URLEncoder.encode(internalName, StandardCharsets.UTF_8).replace("%2F", "/");
-        HttpResponse<byte[]> r = send(request(path).GET().build(), true);
-        if (r.statusCode() == 404) {
+        Answer r = send("GET", path, null);
+        if (r.status() == 404) {
             return null;
         }
         List<ClosureEntry> entries = new ArrayList<>();
@@ -142,12 +142,9 @@ final class HttpSource {
     Map<String, byte[]> batch(List<String> ids) throws IOException {
         long start = System.nanoTime();
         String body = String.join("\n", ids) + "\n";
-        HttpRequest req = request("/v1/blobs/batch")
-                .header("Content-Type", "text/plain")
-                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
-        HttpResponse<byte[]> r = send(req, true);
-        if (r.statusCode() != 200) {
-            throw new Refused("POST /v1/blobs/batch answered " + r.statusCode(), r.statusCode());
+        Answer r = send("POST", "/v1/blobs/batch", body.getBytes(StandardCharsets.UTF_8));
+        if (r.status() != 200) {
+            throw new Refused("POST /v1/blobs/batch answered " + r.status(), r.status());
         }
         Map<String, byte[]> result = new LinkedHashMap<>();
         long total = 0;
@@ -179,14 +176,12 @@ final class HttpSource {
 
     /** A request whose answer matters only as success or failure (registration). */
     int sendSimple(String method, String path, String body) throws IOException {
-        HttpRequest.BodyPublisher publisher = body == null
-                ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8);
-        HttpRequest req = request(path).header("Content-Type", "text/plain").method(method, publisher).build();
-        return send(req, true).statusCode();
+        return send(method, path, body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8)).status();
     }
 
-    private HttpResponse<byte[]> send(HttpRequest req, boolean allow404) throws IOException {
+    /** One request, retried while it fails transiently; answers 200 and 404, throws for anything else. */
+    private Answer send(String method, String path, byte[] body) throws IOException {
+        String where = method + " " + base + path;
         IOException last = null;
         int attempts = System.nanoTime() - degradedUntil < 0 ? 1 : this.attempts;
         for (int attempt = 0; attempt < attempts; attempt++) {
@@ -199,29 +194,26 @@ final class HttpSource {
                     Thread.sleep(delay);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw new IOException("interrupted while waiting to retry " + req.uri(), e);
+                    throw new IOException("interrupted while waiting to retry " + where, e);
                 }
             }
             try {
-                HttpResponse<byte[]> r = exchange(req);
-                int status = r.statusCode();
-                if (status == 200 || (allow404 && status == 404)) {
+                Answer r = exchange(method, path, body);
+                int status = r.status();
+                if (status == 200 || status == 404) {
                     degradedUntil = System.nanoTime();
                     return r;
                 }
                 String text = new String(r.body(), 0, Math.min(r.body().length, 300), StandardCharsets.UTF_8).trim();
                 if (status >= 500 || status == 429) {
-                    last = new IOException(req.method() + " " + req.uri() + " answered " + status + " " + text);
+                    last = new IOException(where + " answered " + status + " " + text);
                     continue;
                 }
-                throw new Refused(req.method() + " " + req.uri() + " answered " + status + " " + text, status);
+                throw new Refused(where + " answered " + status + " " + text, status);
             } catch (Refused e) {
-                throw e;
+                throw e.status == 200 ? new Refused(where + ": " + e.getMessage(), e.status) : e;
             } catch (IOException e) {
-                last = new IOException(req.method() + " " + req.uri() + ": " + describe(e), e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted during " + req.uri(), e);
+                last = new IOException(where + ": " + describe(e), e);
             }
         }
         degradedUntil = System.nanoTime() + DEGRADED_NANOS;
@@ -229,84 +221,69 @@ final class HttpSource {
     }
 
     /**
-     * One request and its whole answer within the timeout. {@link HttpRequest#timeout} covers only the wait for the
-     * headers: a registry that sends them and then stalls mid-body would otherwise hold the node for ever.
+     * One request and its whole answer within the timeout. A read timeout alone would let a registry that trickles
+     * its answer a byte at a time hold the node for ever, so the body is also read against a deadline.
      */
-    private HttpResponse<byte[]> exchange(HttpRequest req) throws IOException, InterruptedException {
-        CompletableFuture<HttpResponse<byte[]>> answer = client.sendAsync(req, info -> limitedBody(MAX_ANSWER_BYTES));
+    private Answer exchange(String method, String path, byte[] body) throws IOException {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        HttpURLConnection c = (HttpURLConnection) URI.create(base + path).toURL().openConnection(Proxy.NO_PROXY);
         try {
-            return answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            answer.cancel(true);
-            throw new HttpTimeoutException("no complete answer within " + timeout.toMillis() + " ms");
-        } catch (InterruptedException e) {
-            answer.cancel(true);
+            c.setConnectTimeout(Math.min(timeoutMillis, 2000));
+            c.setReadTimeout(timeoutMillis);
+            c.setUseCaches(false);
+            c.setInstanceFollowRedirects(false);
+            c.setRequestMethod(method);
+            if (token != null) {
+                c.setRequestProperty("Authorization", "Bearer " + token);
+            }
+            if (body != null) {
+                c.setDoOutput(true);
+                c.setRequestProperty("Content-Type", "text/plain");
+                c.setFixedLengthStreamingMode(body.length);
+                try (OutputStream out = c.getOutputStream()) {
+                    out.write(body);
+                }
+            }
+            int status = c.getResponseCode();
+            InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
+            byte[] bytes = in == null ? new byte[0] : readAll(in, c.getContentLengthLong(), deadline);
+            return new Answer(status, bytes, c.getHeaderFields());
+        } catch (IOException | RuntimeException e) {
+            // A connection left half-read must not go back to the keep-alive pool.
+            c.disconnect();
             throw e;
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException && !(cause instanceof Refused) && cause.getCause() instanceof Refused r) {
-                cause = r;
-            }
-            if (cause instanceof Refused r) {
-                throw new Refused(req.method() + " " + req.uri() + ": " + r.getMessage(), r.status);
-            }
-            if (cause instanceof IOException io) {
-                throw io;
-            }
-            throw new IOException(cause);
         }
     }
 
-    /** The answer's bytes, refused once they pass {@code max}. */
-    private static HttpResponse.BodySubscriber<byte[]> limitedBody(long max) {
-        HttpResponse.BodySubscriber<byte[]> bytes = HttpResponse.BodySubscribers.ofByteArray();
-        return new HttpResponse.BodySubscriber<>() {
-            private Flow.Subscription subscription;
-            private long seen;
-            private boolean over;
-
-            @Override
-            public CompletionStage<byte[]> getBody() {
-                return bytes.getBody();
+    /** The whole body, refused once it passes {@link #MAX_ANSWER_BYTES} or the deadline. */
+    private byte[] readAll(InputStream in, long declaredLength, long deadline) throws IOException {
+        try (in) {
+            if (declaredLength > MAX_ANSWER_BYTES) {
+                throw new Refused("answer larger than " + MAX_ANSWER_BYTES + " bytes, refused", 200);
             }
-
-            @Override
-            public void onSubscribe(Flow.Subscription s) {
-                subscription = s;
-                bytes.onSubscribe(s);
-            }
-
-            @Override
-            public void onNext(List<ByteBuffer> items) {
-                if (over) {
-                    return;
+            byte[] buffer = new byte[declaredLength >= 0 ? (int) declaredLength : 8192];
+            int length = 0;
+            while (true) {
+                if (length == buffer.length) {
+                    if (declaredLength >= 0) {
+                        // Exactly the declared length arrived: done (reading on would wait for the next answer).
+                        return buffer;
+                    }
+                    if (buffer.length >= MAX_ANSWER_BYTES) {
+                        throw new Refused("answer larger than " + MAX_ANSWER_BYTES + " bytes, refused", 200);
+                    }
+                    buffer = Arrays.copyOf(buffer, (int) Math.min(MAX_ANSWER_BYTES + 1, buffer.length * 2L));
                 }
-                for (ByteBuffer b : items) {
-                    seen += b.remaining();
+                int n = in.read(buffer, length, buffer.length - length);
+                if (n < 0) {
+                    return length == buffer.length ? buffer : Arrays.copyOf(buffer, length);
                 }
-                if (seen > max) {
-                    over = true;
-                    subscription.cancel();
-                    bytes.onError(new Refused("answer larger than " + max + " bytes, refused", 200));
-                    return;
-                }
-                bytes.onNext(items);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                if (!over) {
-                    bytes.onError(t);
+                length += n;
+                if (System.nanoTime() - deadline > 0) {
+                    throw new SocketTimeoutException("no complete answer within " + timeoutMillis + " ms");
                 }
             }
-
-            @Override
-            public void onComplete() {
-                if (!over) {
-                    bytes.onComplete();
-                }
-            }
-        };
+        }
     }
 
     private static String describe(IOException e) {
