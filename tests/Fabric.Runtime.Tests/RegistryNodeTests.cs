@@ -49,7 +49,7 @@ public sealed class RegistryNodeTests(AppsFixture apps) : IClassFixture<AppsFixt
         Assert.Contains("Hello from the fabric, args=x", node.Stdout, StringComparison.Ordinal);
         var mainId = Release.FromDirectory(apps.HelloClasses, "hello:1.0", apps.Key).ClassId("com/app/Main");
         Assert.Contains("source=fabric:/default/hello:1.0/", node.Stdout, StringComparison.Ordinal);
-        Assert.True(File.Exists(Release.CacheBlobPath(cache, mainId)), "the class must now be in L2");
+        Assert.True(Release.FromDirectory(apps.HelloClasses, "hello:1.0", apps.Key).CacheHolds(cache, mainId), "the class must now be in L2");
         Assert.Contains("prefetched 1 blobs for com.app.Main", node.Stderr, StringComparison.Ordinal);
     }
 
@@ -87,6 +87,43 @@ public sealed class RegistryNodeTests(AppsFixture apps) : IClassFixture<AppsFixt
         Assert.Equal(7, m.Get("fabric_node_prefetched_blobs_total"));
         // Registry-level answers: Discount (through its closure batch) and the two resources.
         Assert.Equal(3, m.Get(Metrics.Resolutions("registry", "hit")));
+
+        // L2 is written in the background and drained at exit: the next start finds every class there, the
+        // start-up batch as one pack.
+        var release = Release.FromDirectory(apps.ShopClasses, "shop:2.0", apps.Key);
+        var cache = _dir.Combine("cache");
+        var unused = release.ClassId("com/shop/util/Unused");
+        Assert.All(release.Manifest.Entries.Where(e => e.Symbol != unused),
+            e => Assert.True(release.CacheHolds(cache, e.Symbol), $"{e.Path} is not in L2"));
+        Assert.False(release.CacheHolds(cache, unused), "a class nothing reaches is not fetched");
+        Assert.Contains(Release.PackedBlobs(cache), p => p.Key == release.ClassId("com/shop/Main"));
+    }
+
+    [Fact]
+    public async Task CorruptedPackInL2_IsQuarantinedWhole_AndItsClassesFetchedAgain()
+    {
+        await _registry.PublishAsync(apps.ShopClasses, "shop:2.0", apps.Key);
+        var release = Release.FromDirectory(apps.ShopClasses, "shop:2.0", apps.Key);
+        var cache = _dir.Combine("cache");
+        using (var first = NodeProcess.Start(Options("shop:2.0", "com.shop.Main", cache)))
+        {
+            Assert.True(await first.WaitForExitAsync() == 0, first.Output);
+        }
+
+        var id = release.ClassId("com/shop/util/Formatter");
+        var (pack, offset, length) = Release.PackedBlobs(cache)[id];
+        var bytes = File.ReadAllBytes(pack);
+        bytes[offset + length - 1] ^= 0x5A;
+        File.WriteAllBytes(pack, bytes);
+
+        using var node = NodeProcess.Start(Options("shop:2.0", "com.shop.Main", cache));
+        Assert.True(await node.WaitForExitAsync() == 0, node.Output);
+
+        Assert.Contains(TestApps.ShopTotal, node.Stdout, StringComparison.Ordinal);
+        Assert.Matches($@"SecurityException: com/shop/util/Formatter from l2 hashes to \w+, not its ID {id}; quarantined in .*\.pack\.\d+", node.Stderr);
+        Assert.False(File.Exists(pack), "the damaged pack must leave packs/");
+        Assert.Equal(bytes, File.ReadAllBytes(Assert.Single(Directory.GetFiles(Path.Combine(cache, "quarantine"), Path.GetFileName(pack) + ".*"))));
+        Assert.True(release.CacheHolds(cache, id), "the class fetched again must be back in L2");
     }
 
     [Fact]

@@ -75,4 +75,50 @@ public sealed class Release
         Directory.CreateDirectory(dir);
         return Path.Combine(dir, hex);
     }
+
+    /// <summary>Where each blob of a node's L2 packs lies (docs/fabric.md, cache layout): read with our own parser of
+    /// the pack format, not the node's.</summary>
+    public static IReadOnlyDictionary<SymbolId, (string Pack, int Offset, int Length)> PackedBlobs(string cacheDir)
+    {
+        var magic = "fabric-pack 1\n"u8.ToArray();
+        var found = new Dictionary<SymbolId, (string, int, int)>();
+        var packs = Path.Combine(cacheDir, "packs");
+        if (!Directory.Exists(packs))
+        {
+            return found;
+        }
+
+        foreach (var pack in Directory.EnumerateFiles(packs, "*.pack"))
+        {
+            var bytes = File.ReadAllBytes(pack);
+            if (!bytes.AsSpan().StartsWith(magic))
+            {
+                throw new InvalidDataException($"{pack} does not start with the pack header");
+            }
+
+            var at = magic.Length;
+            while (at < bytes.Length)
+            {
+                var id = new SymbolId(bytes.AsSpan(at, 32));
+                var length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(at + 32));
+                found[id] = (pack, at + 36, length);
+                at += 36 + length;
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>True when the node's L2 holds the blob, as a blob file or in a pack, with the right bytes.</summary>
+    public bool CacheHolds(string cacheDir, SymbolId id)
+    {
+        var loose = Path.Combine(cacheDir, "blobs", id.ToString()[..2], id.ToString());
+        if (File.Exists(loose))
+        {
+            return File.ReadAllBytes(loose).AsSpan().SequenceEqual(Blobs[id]);
+        }
+
+        return PackedBlobs(cacheDir).TryGetValue(id, out var where)
+            && File.ReadAllBytes(where.Pack).AsSpan(where.Offset, where.Length).SequenceEqual(Blobs[id]);
+    }
 }

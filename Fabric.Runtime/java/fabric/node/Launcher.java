@@ -18,6 +18,8 @@ public final class Launcher {
 
     private static final boolean TIMING = Boolean.getBoolean("fabric.timing");
     private static final long T0 = System.nanoTime();
+    /** How long exit waits for a prefetch in flight, then for L2 writes: a node asked to stop must stop. */
+    private static final long EXIT_WAIT_MILLIS = 5_000;
 
     static void log(String message) {
         System.err.println("fabric-node: " + message);
@@ -83,6 +85,7 @@ public final class Launcher {
                 TrustedKeys k = TrustedKeys.load(o.trust);
                 // The first verification initializes the JDK's EC code; done here, it overlaps reading the cache.
                 k.verify(new byte[0], new byte[0], null);
+                timing("keys");
                 keys.complete(k);
             } catch (IOException | RuntimeException e) {
                 keys.completeExceptionally(e);
@@ -91,13 +94,35 @@ public final class Launcher {
         keyLoader.setDaemon(true);
         keyLoader.start();
         DiskCache l2 = new DiskCache(o.cache);
+        CacheWriter writer = new CacheWriter(l2);
         MemoryCache l1 = new MemoryCache(o.memoryCacheBytes);
         HttpSource registry = o.registry == null ? null : new HttpSource(o.registry, Metrics.REGISTRY, o, metrics, o.attempts);
         List<HttpSource> peers = new ArrayList<>();
         for (String p : o.peers) {
             peers.add(new HttpSource(p, Metrics.PEER, o, metrics, 1));
         }
-        SymbolResolver resolver = new SymbolResolver(l1, o.memoryCacheBytes, l2, registry, peers, metrics, o.batchSize);
+        SymbolResolver resolver = new SymbolResolver(l1, o.memoryCacheBytes, writer, registry, peers, metrics, o.batchSize);
+        String mainInternal = o.mainClass.replace('.', '/');
+        SymbolResolver.Prefetch[] startup = {null};
+        if (registry != null && o.prefetch && !l2.hasManifest(o.manifest)) {
+            // A cold node: the closure travels while the manifest is fetched and its signature checked.
+            startup[0] = resolver.startStartupPrefetch(o.manifest, mainInternal, o.mainClass);
+        }
+        // The blobs still in flight or queued for L2 at exit land there, so the next start of this node is warm.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (startup[0] != null) {
+                try {
+                    startup[0].done.get(EXIT_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    // Whatever arrived is written below.
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (!writer.drain(EXIT_WAIT_MILLIS)) {
+                log("exit: some blobs were not written to " + l2.root() + " in time; the next start fetches them");
+            }
+        }, "fabric-node-exit"));
         if (o.httpPort >= 0) {
             try {
                 int port = new NodeHttpServer(o.httpPort, metrics, resolver).start();
@@ -107,38 +132,44 @@ public final class Launcher {
                 throw new IOException("interrupted while starting the HTTP endpoint", e);
             }
         }
-        ManifestChain chain = ManifestChain.load(o.manifest, l2, registry, () -> {
-            try {
-                return keys.get();
-            } catch (java.util.concurrent.ExecutionException e) {
-                if (e.getCause() instanceof IOException io) {
-                    throw io;
+        try {
+            ManifestChain chain = ManifestChain.load(o.manifest, l2, registry, () -> {
+                try {
+                    return keys.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof IOException io) {
+                        throw io;
+                    }
+                    throw new IOException(e.getCause().getMessage(), e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while loading the trusted keys", e);
                 }
-                throw new IOException(e.getCause().getMessage(), e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while loading the trusted keys", e);
+            }, o.preload ? resolver::preload : m -> { });
+            timing("manifest");
+            resolver.setChain(chain);
+            FabricClassLoader.LoadedListener listener = id -> { };
+            if (registry != null && o.nodeName != null) {
+                NodeRegistration registration = new NodeRegistration(registry, o);
+                registration.start();
+                listener = registration;
             }
-        }, o.preload ? resolver::preload : m -> { });
-        timing("manifest");
-        resolver.setChain(chain);
-        FabricClassLoader.LoadedListener listener = id -> { };
-        if (registry != null && o.nodeName != null) {
-            NodeRegistration registration = new NodeRegistration(registry, o);
-            registration.start();
-            listener = registration;
+            if (chain.findClass(mainInternal) == null) {
+                throw new ClassNotFoundException("main class " + o.mainClass + " is not in manifest " + chain.name()
+                        + " or its parents");
+            }
+            if (registry != null && o.prefetch && startup[0] == null && !resolver.allClassesCached()) {
+                startup[0] = resolver.startStartupPrefetch(chain.name(), mainInternal, o.mainClass);
+            }
+            timing("prefetch-started");
+            FabricClassLoader loader = new FabricClassLoader(chain, resolver, metrics, listener);
+            return Class.forName(o.mainClass, false, loader);
+        } catch (IOException | ClassNotFoundException | RuntimeException e) {
+            // The node will not run: exit must not wait for a prefetch it no longer needs.
+            if (startup[0] != null) {
+                startup[0].abandon();
+            }
+            throw e;
         }
-        String mainInternal = o.mainClass.replace('.', '/');
-        if (chain.findClass(mainInternal) == null) {
-            throw new ClassNotFoundException("main class " + o.mainClass + " is not in manifest " + chain.name()
-                    + " or its parents");
-        }
-        if (registry != null && o.prefetch && !resolver.allClassesCached()) {
-            int n = resolver.prefetch(mainInternal);
-            log("prefetched " + n + " blobs for " + o.mainClass);
-        }
-        timing("prefetch");
-        FabricClassLoader loader = new FabricClassLoader(chain, resolver, metrics, listener);
-        return Class.forName(o.mainClass, false, loader);
     }
 }

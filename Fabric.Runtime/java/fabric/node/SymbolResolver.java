@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Finds a symbol's bytes: L1 memory, L2 disk, the registry, then peer nodes, in that order. Every copy is re-hashed
@@ -32,17 +34,21 @@ final class SymbolResolver {
     private final MemoryCache l1;
     private final long l1Budget;
     private final DiskCache l2;
+    private final CacheWriter writer;
     private final HttpSource registry;
     private final List<HttpSource> peers;
     private final Metrics metrics;
     private final int batchSize;
     private volatile ManifestChain chain;
+    /** The start-up prefetch while it runs: the loader waits for a blob it is bringing rather than fetch it twice. */
+    private volatile Prefetch startup;
 
-    SymbolResolver(MemoryCache l1, long l1Budget, DiskCache l2, HttpSource registry, List<HttpSource> peers,
+    SymbolResolver(MemoryCache l1, long l1Budget, CacheWriter writer, HttpSource registry, List<HttpSource> peers,
                    Metrics metrics, int batchSize) {
         this.l1 = l1;
         this.l1Budget = l1Budget;
-        this.l2 = l2;
+        this.l2 = writer.disk();
+        this.writer = writer;
         this.registry = registry;
         this.peers = peers;
         this.metrics = metrics;
@@ -56,6 +62,7 @@ final class SymbolResolver {
     /** The verified bytes of {@code entry}; for a class missed locally, its closure is prefetched first. */
     byte[] resolve(Manifest.Entry entry) throws Unavailable {
         String id = entry.id();
+        awaitStartupBlob(id);
         byte[] bytes = l1.get(id);
         if (bytes != null) {
             metrics.hit(Metrics.L1);
@@ -65,7 +72,7 @@ final class SymbolResolver {
         List<String> tried = new ArrayList<>();
         int[] bad = {0};
         try {
-            bytes = l2.read(id);
+            bytes = writer.read(id);
         } catch (IOException e) {
             tried.add("l2 " + l2.root() + ": " + e.getMessage());
         }
@@ -86,7 +93,9 @@ final class SymbolResolver {
         boolean registryReachable = true;
         if (entry.isClass() && registry != null && chain != null) {
             // One round trip for everything this class will pull in, instead of one per class.
-            String failure = prefetchOrFailure(entry.path());
+            Prefetch p = startPrefetch(chain.name(), entry.path());
+            String failure = p.listed.join();
+            p.done.join();
             bytes = l1.get(id);
             if (bytes == null) {
                 // A closure larger than L1's budget may have pushed it out again; the prefetch wrote it to L2 too.
@@ -147,77 +156,169 @@ final class SymbolResolver {
     }
 
     /**
-     * Pulls the missing blobs of the closure of {@code internalName} from the registry in batches. At start a
-     * failure is reported and ignored: the loader fetches class by class, and a warm cache may need nothing.
+     * A closure prefetch in flight. {@code listed} completes once the registry has named the closure (null) or could
+     * not be reached (why); {@code batches} then maps each missing blob to the request bringing it, and {@code done}
+     * completes with the number of blobs brought once every batch is in.
      */
-    int prefetch(String internalName) {
-        String failure = prefetchOrFailure(internalName);
-        if (failure != null) {
-            Launcher.log("prefetch of " + internalName + " skipped: " + failure);
+    static final class Prefetch {
+        /** The main class, for the start-up prefetch's report; null for one started by a miss. */
+        final String startupOf;
+        final CompletableFuture<String> listed = new CompletableFuture<>();
+        final Map<String, CompletableFuture<Integer>> batches = new ConcurrentHashMap<>();
+        final CompletableFuture<Integer> done = new CompletableFuture<>();
+        private volatile boolean abandoned;
+
+        Prefetch(String startupOf) {
+            this.startupOf = startupOf;
         }
-        return prefetchedCount.get();
+
+        /** Batches not yet sent are not sent; what is in flight lands. */
+        void abandon() {
+            abandoned = true;
+        }
     }
 
-    /** How many blobs this thread's last prefetch brought, for the start-up log. */
-    private final ThreadLocal<Integer> prefetchedCount = ThreadLocal.withInitial(() -> 0);
+    /**
+     * Starts pulling the blobs of the closure of {@code internalName} in {@code manifestName} that no cache holds,
+     * in batches on the fetcher threads, each hash-checked there before it is kept. Asking before the manifest is
+     * verified is safe: blobs are kept only under the hash they match, and nothing is defined from an unverified
+     * manifest.
+     */
+    Prefetch startPrefetch(String manifestName, String internalName) {
+        Prefetch p = new Prefetch(null);
+        start(p, manifestName, internalName);
+        return p;
+    }
 
-    /** Null when the registry answered (whatever it held), else why it could not be reached. */
-    private String prefetchOrFailure(String internalName) {
-        prefetchedCount.set(0);
+    private void start(Prefetch p, String manifestName, String internalName) {
+        FETCHERS.execute(() -> {
+            try {
+                list(p, manifestName, internalName);
+            } catch (Throwable t) {
+                // Whoever waits must not wait for ever; the loader falls back to fetching one by one.
+                p.listed.complete(String.valueOf(t));
+                finish(p, 0);
+                throw t;
+            }
+        });
+    }
+
+    /** Reports a start-up prefetch before completing it, so whoever waits for it at exit sees the report. */
+    private void finish(Prefetch p, int got) {
+        if (p.startupOf != null) {
+            Launcher.timing("prefetch-done");
+            Launcher.log("prefetched " + got + " blobs for " + p.startupOf);
+            startup = null;
+        }
+        p.done.complete(got);
+    }
+
+    /**
+     * The start-up prefetch: like {@link #startPrefetch}, and the loader waits for what it brings. Logs what it
+     * brought when done; a registry it cannot reach is reported and ignored (the loader fetches class by class, and
+     * a warm cache may need nothing).
+     */
+    Prefetch startStartupPrefetch(String manifestName, String internalName, String mainClass) {
+        Prefetch p = new Prefetch(mainClass);
+        startup = p;
+        start(p, manifestName, internalName);
+        return p;
+    }
+
+    /** Waits, when the start-up prefetch is bringing {@code id}, until its batch is in. */
+    private void awaitStartupBlob(String id) {
+        Prefetch p = startup;
+        if (p == null) {
+            return;
+        }
+        // Quietly: a failed listing or batch only means the blob is fetched the usual way.
+        p.listed.exceptionally(x -> null).join();
+        CompletableFuture<Integer> batch = p.batches.get(id);
+        if (batch != null) {
+            batch.exceptionally(x -> 0).join();
+        }
+    }
+
+    private void list(Prefetch p, String manifestName, String internalName) {
         List<HttpSource.ClosureEntry> closure;
         try {
-            closure = registry.closure(chain.name(), internalName);
+            closure = registry.closure(manifestName, internalName);
         } catch (HttpSource.Refused e) {
-            return null;
-        } catch (IOException e) {
-            return e.getMessage();
-        }
-        if (closure == null) {
-            return null;
+            closure = null;
+        } catch (IOException | RuntimeException e) {
+            if (p.startupOf != null) {
+                Launcher.log("prefetch of " + internalName + " skipped: " + e.getMessage());
+            }
+            p.listed.complete(e.getMessage());
+            finish(p, 0);
+            return;
         }
         List<String> missing = new ArrayList<>();
-        for (HttpSource.ClosureEntry c : closure) {
-            if (!l1.contains(c.id()) && !l2.contains(c.id())) {
+        for (HttpSource.ClosureEntry c : closure == null ? List.<HttpSource.ClosureEntry>of() : closure) {
+            if (!l1.contains(c.id()) && !writer.contains(c.id())) {
                 missing.add(c.id());
             }
         }
-        int got = 0;
-        // A few batches in flight: the next ones travel while this thread hashes and stores the one that came back.
-        List<java.util.concurrent.Future<Map<String, byte[]>>> inFlight = new ArrayList<>();
+        // A few batches in flight (the pool's size): the next ones travel while others are hashed and kept.
+        List<CompletableFuture<Integer>> all = new ArrayList<>();
         for (int i = 0; i < missing.size(); i += batchSize) {
             List<String> slice = List.copyOf(missing.subList(i, Math.min(missing.size(), i + batchSize)));
-            inFlight.add(FETCHERS.submit(() -> registry.batch(slice)));
-        }
-        for (int b = 0; b < inFlight.size(); b++) {
-            Map<String, byte[]> answer;
-            try {
-                answer = inFlight.get(b).get();
-            } catch (java.util.concurrent.ExecutionException e) {
-                // What was not prefetched is fetched one by one; the failure is for the log only.
-                Launcher.log("prefetch batch failed: " + (e.getCause() == null ? e : e.getCause()).getMessage());
-                inFlight.subList(b + 1, inFlight.size()).forEach(f -> f.cancel(true));
-                break;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                inFlight.subList(b + 1, inFlight.size()).forEach(f -> f.cancel(true));
-                break;
+            CompletableFuture<Integer> batch = new CompletableFuture<>();
+            for (String id : slice) {
+                p.batches.put(id, batch);
             }
-            for (Map.Entry<String, byte[]> e : answer.entrySet()) {
-                String actual = Hashes.sha256(e.getValue());
-                if (actual.equals(e.getKey())) {
-                    keep(e.getKey(), e.getValue());
-                    got++;
-                } else {
-                    metrics.verificationFailure(Metrics.REGISTRY);
-                    Path q = quarantineCopy(e.getKey(), e.getValue());
-                    Launcher.log("SecurityException: blob " + e.getKey() + " from the registry's batch hashes to " + actual
-                            + "; not used" + (q == null ? "" : ", kept in " + q));
+            all.add(batch);
+            FETCHERS.execute(() -> {
+                try {
+                    batch.complete(fetchBatch(p, slice));
+                } catch (Throwable t) {
+                    batch.completeExceptionally(t);
+                    throw t;
                 }
+            });
+        }
+        p.listed.complete(null);
+        CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).whenComplete((v, x) -> {
+            int got = 0;
+            for (CompletableFuture<Integer> b : all) {
+                got += b.isCompletedExceptionally() ? 0 : b.getNow(0);
+            }
+            finish(p, got);
+        });
+    }
+
+    /** One batch, hash-checked and kept; how many blobs it brought. */
+    private int fetchBatch(Prefetch p, List<String> slice) {
+        if (p.abandoned) {
+            return 0;
+        }
+        Map<String, byte[]> answer;
+        try {
+            answer = registry.batch(slice);
+        } catch (IOException | RuntimeException e) {
+            // What was not prefetched is fetched one by one; the failure is for the log only, and the rest of this
+            // prefetch would most likely fail the same way.
+            p.abandon();
+            Launcher.log("prefetch batch failed: " + e.getMessage());
+            return 0;
+        }
+        Map<String, byte[]> verified = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, byte[]> e : answer.entrySet()) {
+            String actual = Hashes.sha256(e.getValue());
+            if (actual.equals(e.getKey())) {
+                l1.put(e.getKey(), e.getValue());
+                verified.put(e.getKey(), e.getValue());
+            } else {
+                metrics.verificationFailure(Metrics.REGISTRY);
+                Path q = quarantineCopy(e.getKey(), e.getValue());
+                Launcher.log("SecurityException: blob " + e.getKey() + " from the registry's batch hashes to " + actual
+                        + "; not used" + (q == null ? "" : ", kept in " + q));
             }
         }
-        metrics.prefetched(got);
-        prefetchedCount.set(got);
-        return null;
+        writer.submitPack(verified);
+        // Counted before the batch completes, so whoever waited for it sees the count.
+        metrics.prefetched(verified.size());
+        return verified.size();
     }
 
     /**
@@ -237,7 +338,7 @@ final class SymbolResolver {
                     continue;
                 }
                 try {
-                    byte[] bytes = l2.read(e.id());
+                    byte[] bytes = writer.read(e.id());
                     if (bytes != null && Hashes.sha256(bytes).equals(e.id())) {
                         l1.put(e.id(), bytes);
                         budget -= bytes.length;
@@ -258,7 +359,7 @@ final class SymbolResolver {
     boolean allClassesCached() {
         for (Manifest m : chain.manifests()) {
             for (Manifest.Entry e : m.classEntries()) {
-                if (!l2.contains(e.id())) {
+                if (!writer.contains(e.id())) {
                     return false;
                 }
             }
@@ -275,7 +376,7 @@ final class SymbolResolver {
     private byte[] verifiedFromL2(String id) {
         byte[] bytes;
         try {
-            bytes = l2.read(id);
+            bytes = writer.read(id);
         } catch (IOException e) {
             return null;
         }
@@ -284,11 +385,7 @@ final class SymbolResolver {
 
     private void keep(String id, byte[] bytes) {
         l1.put(id, bytes);
-        try {
-            l2.write(id, bytes);
-        } catch (IOException e) {
-            Launcher.log("could not write " + id + " to " + l2.root() + ": " + e.getMessage());
-        }
+        writer.submit(id, bytes);
     }
 
     private Path quarantineLocal(String id) {
