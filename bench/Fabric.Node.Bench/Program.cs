@@ -130,6 +130,12 @@ try
     }
 
     Console.WriteLine($"round trips through the proxy per cold start: {string.Join(", ", roundTrips)} (for {classCount + 1} classes)");
+
+    // What a node really finds on its next start: the L2 its cold start left (prefetch batches as packs).
+    for (var r = 0; r < runs; r++)
+    {
+        Measure("fabric, warm L2 left by a cold start, no registry", Tools.Java, NodeArgs(Path.Combine(work, "cold-0")));
+    }
 }
 finally
 {

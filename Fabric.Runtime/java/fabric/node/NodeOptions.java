@@ -24,7 +24,7 @@ final class NodeOptions {
     long maxBackoffMillis = 2000;
     long timeoutMillis = 5000;
     int leaseSeconds = 30;
-    int batchSize = 256;
+    int batchSize = 1024;
     long memoryCacheBytes = 64L << 20;
     boolean prefetch = true;
     boolean preload = true;

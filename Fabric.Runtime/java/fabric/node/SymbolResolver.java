@@ -31,6 +31,8 @@ final class SymbolResolver {
         return t;
     });
 
+    private static final int FIRST_BATCH = 64;
+
     private final MemoryCache l1;
     private final long l1Budget;
     private final DiskCache l2;
@@ -259,10 +261,13 @@ final class SymbolResolver {
                 missing.add(c.id());
             }
         }
-        // A few batches in flight (the pool's size): the next ones travel while others are hashed and kept.
+        // A few batches in flight (the pool's size): the next ones travel while others are hashed and kept. They
+        // grow from FIRST_BATCH to the batch size: the loader waits only for a small first one (the closure lists
+        // the class asked for first), and the rest comes in few round trips.
         List<CompletableFuture<Integer>> all = new ArrayList<>();
-        for (int i = 0; i < missing.size(); i += batchSize) {
-            List<String> slice = List.copyOf(missing.subList(i, Math.min(missing.size(), i + batchSize)));
+        int size = Math.min(FIRST_BATCH, batchSize);
+        for (int i = 0; i < missing.size(); i += size, size = Math.min(batchSize, size * 2)) {
+            List<String> slice = List.copyOf(missing.subList(i, Math.min(missing.size(), i + size)));
             CompletableFuture<Integer> batch = new CompletableFuture<>();
             for (String id : slice) {
                 p.batches.put(id, batch);
