@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Fabric.Registry.Server.Access;
+using Fabric.Registry.Server.Dependencies;
 using Fabric.Registry.Server.Configuration;
 using Fabric.Registry.Server.Grpc;
 using Fabric.Registry.Server.Http;
@@ -84,6 +85,7 @@ public sealed class RegistryServer : IAsyncDisposable
         builder.Services.AddSingleton<AccessCheck>();
         builder.Services.AddSingleton<ManifestFeed>();
         builder.Services.AddSingleton<NodeTable>();
+        builder.Services.AddSingleton<ReleaseGraphCache>();
         builder.Services.AddRegistryTelemetry(options.Telemetry);
         var app = builder.Build();
         app.MapGrpcService<RegistryGrpcService>();

@@ -6,6 +6,7 @@ using System.Text;
 using Fabric.Registry.Dependencies;
 using Fabric.Registry.Manifests;
 using Fabric.Registry.Server.Access;
+using Fabric.Registry.Server.Dependencies;
 using Fabric.Registry.Server.Configuration;
 using Fabric.Registry.Server.Nodes;
 using Fabric.Registry.Server.Telemetry;
@@ -229,7 +230,7 @@ public static class RegistryHttpEndpoints
         return Results.Bytes(stored.CanonicalBytes, "text/plain; charset=utf-8");
     }
 
-    private static async Task<IResult> GetClosureAsync(string ns, string name, string tag, HttpContext http, IMetadataStore metadata, AccessCheck access)
+    private static async Task<IResult> GetClosureAsync(string ns, string name, string tag, HttpContext http, ReleaseGraphCache graph, AccessCheck access)
     {
         if (!TryName(ns, name, tag, out var manifestName, out var bad))
         {
@@ -250,14 +251,14 @@ public static class RegistryHttpEndpoints
         ManifestChain chain;
         try
         {
-            chain = await ManifestChain.LoadAsync(metadata, manifestName, null, http.RequestAborted).ConfigureAwait(false);
+            chain = await graph.ChainAsync(manifestName, http.RequestAborted).ConfigureAwait(false);
         }
         catch (ManifestChainException e)
         {
             return Results.Text(e.Message + "\n", statusCode: 404);
         }
 
-        var closure = await ClassClosure.FromClassAsync(chain, root, ClassClosure.FromStore(metadata), http.RequestAborted).ConfigureAwait(false);
+        var closure = await graph.ClosureAsync(chain, root, http.RequestAborted).ConfigureAwait(false);
         return closure.Count == 0
             ? Results.Text($"{manifestName} has no class {root}\n", statusCode: 404)
             : Results.Bytes(ClassClosure.ToText(closure), "text/plain; charset=utf-8");
