@@ -7,6 +7,7 @@ using Fabric.Runtime;
 // JVM and flags, and prints a markdown table of medians and ratios. See docs/benchmarks.md.
 var classCount = 5000;
 var runs = 5;
+var app = "generated";
 for (var i = 0; i + 1 < args.Length; i += 2)
 {
     switch (args[i])
@@ -14,7 +15,8 @@ for (var i = 0; i + 1 < args.Length; i += 2)
         case "--classes": classCount = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
         case "--runs": runs = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
         case "--java": Tools.Java = args[i + 1]; break;
-        default: Console.Error.WriteLine($"unknown option {args[i]}; usage: [--classes N] [--runs R] [--java PATH]"); return 2;
+        case "--app" when args[i + 1] is "generated" or "jars": app = args[i + 1]; break;
+        default: Console.Error.WriteLine($"unknown option {args[i]}; usage: [--app generated|jars] [--classes N] [--runs R] [--java PATH]"); return 2;
     }
 }
 
@@ -23,20 +25,37 @@ var work = Path.Combine(Environment.CurrentDirectory, "artifacts", "bench-node",
 Directory.CreateDirectory(work);
 Console.WriteLine($"java: {Tools.Java}; work: {work}");
 
-var sources = AppGenerator.Write(Path.Combine(work, "src"), classCount);
-File.WriteAllLines(Path.Combine(work, "sources.txt"), sources);
 var classes = Path.Combine(work, "classes");
-var compile = Tools.Run(Tools.JdkTool("javac"), ["--release", "17", "-d", classes, "@" + Path.Combine(work, "sources.txt")]);
-Console.WriteLine($"javac: {sources.Count} sources in {compile.Elapsed.TotalSeconds:F1} s");
-var jar = Path.Combine(work, "app.jar");
-Tools.Run(Tools.JdkTool("jar"), ["--create", "--file", jar, "-C", classes, "."]);
+// What the JAR baseline runs from, and what `fabric publish` publishes: the generated application as one JAR, or
+// bench.Main's class directory followed by Debian's JARs.
+string classPath;
+IReadOnlyList<string> publishInputs;
+if (app == "jars")
+{
+    (var jars, classCount) = RealJarsApp.Build(work, classes);
+    classPath = string.Join(':', [classes, .. jars]);
+    publishInputs = [classes, .. jars, "--first-wins"];
+}
+else
+{
+    var sources = AppGenerator.Write(Path.Combine(work, "src"), classCount);
+    File.WriteAllLines(Path.Combine(work, "sources.txt"), sources);
+    var compile = Tools.Run(Tools.JdkTool("javac"), ["--release", "17", "-d", classes, "@" + Path.Combine(work, "sources.txt")]);
+    Console.WriteLine($"javac: {sources.Count} sources in {compile.Elapsed.TotalSeconds:F1} s");
+    var jar = Path.Combine(work, "app.jar");
+    Tools.Run(Tools.JdkTool("jar"), ["--create", "--file", jar, "-C", classes, "."]);
+    classPath = jar;
+    publishInputs = [classes];
+}
 
 using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
 var publicPem = Path.Combine(work, "publisher.pub.pem");
 File.WriteAllText(publicPem, key.ExportSubjectPublicKeyInfoPem());
-var release = new BenchRelease(classes, "bench:1.0", key);
 var warmCache = Path.Combine(work, "warm-cache");
-release.SeedCache(warmCache);
+if (app == "generated")
+{
+    new BenchRelease(classes, "bench:1.0", key).SeedCache(warmCache);
+}
 
 var jvmFlags = new[] { "-Xshare:auto" };
 var expected = $"touched {classCount} classes";
@@ -71,12 +90,19 @@ IReadOnlyList<string> NodeArgs(string cache, string? registry = null, params str
     });
 
 // One untimed run of each warms the OS page cache for the JDK, the jar and the blobs alike.
-Measure("warm-up jar", Tools.Java, [.. jvmFlags, "-cp", jar, "bench.Main"]);
-Measure("warm-up fabric", Tools.Java, NodeArgs(warmCache));
+Measure("warm-up jar", Tools.Java, [.. jvmFlags, "-cp", classPath, "bench.Main"]);
+if (app == "generated")
+{
+    Measure("warm-up fabric", Tools.Java, NodeArgs(warmCache));
+}
+
 for (var r = 0; r < runs; r++)
 {
-    Measure("local JAR (baseline)", Tools.Java, [.. jvmFlags, "-cp", jar, "bench.Main"]);
-    Measure("fabric, warm L2, no registry", Tools.Java, NodeArgs(warmCache));
+    Measure("local JAR (baseline)", Tools.Java, [.. jvmFlags, "-cp", classPath, "bench.Main"]);
+    if (app == "generated")
+    {
+        Measure("fabric, warm L2 (seeded as blob files), no registry", Tools.Java, NodeArgs(warmCache));
+    }
 }
 
 // Cold starts need the registry: `fabric registry serve` in its own process, the release published with `fabric publish`.
@@ -115,7 +141,7 @@ while ((httpUrl is null || grpcUrl is null) && registry.StandardOutput.ReadLine(
 
 try
 {
-    var publish = Tools.Run("dotnet", [fabricDll, "publish", classes, "--manifest", "bench:1.0", "--key", keyPem, "--registry", grpcUrl!]);
+    var publish = Tools.Run("dotnet", [fabricDll, "publish", .. publishInputs, "--manifest", "bench:1.0", "--key", keyPem, "--registry", grpcUrl!]);
     Console.WriteLine($"published in {publish.Elapsed.TotalSeconds:F1} s");
     var registryUri = new Uri(httpUrl!);
     await using var proxy = new DelayingProxy(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, registryUri.Port), TimeSpan.FromMilliseconds(50));
@@ -144,7 +170,7 @@ finally
 
 var baseline = Median(timings["local JAR (baseline)"]);
 Console.WriteLine();
-Console.WriteLine($"{classCount} classes, {runs} runs each, JVM flags: {string.Join(' ', jvmFlags)}, java: {Tools.Java}");
+Console.WriteLine($"{app} app, {classCount} classes, {runs} runs each, JVM flags: {string.Join(' ', jvmFlags)}, java: {Tools.Java}");
 Console.WriteLine();
 Console.WriteLine("| start | median ms | min ms | ratio vs JAR |");
 Console.WriteLine("|---|---:|---:|---:|");

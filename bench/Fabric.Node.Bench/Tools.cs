@@ -14,6 +14,24 @@ public static class Tools
     /// <summary>Runs to completion; throws with the output when the exit code is not 0.</summary>
     public static (TimeSpan Elapsed, string Stdout, string Stderr) Run(string exe, IEnumerable<string> args, string? workDir = null)
     {
+        var (exitCode, elapsed, output, error) = Execute(exe, args, workDir);
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException($"{exe} {string.Join(' ', args)} exited {exitCode}\n{output}\n{error}");
+        }
+
+        return (elapsed, output, error);
+    }
+
+    /// <summary>Runs to completion, whatever the exit code.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) TryRun(string exe, IEnumerable<string> args)
+    {
+        var (exitCode, _, output, error) = Execute(exe, args, null);
+        return (exitCode, output, error);
+    }
+
+    private static (int ExitCode, TimeSpan Elapsed, string Stdout, string Stderr) Execute(string exe, IEnumerable<string> args, string? workDir)
+    {
         var psi = new ProcessStartInfo(exe)
         {
             RedirectStandardOutput = true,
@@ -31,11 +49,6 @@ public static class Tools
         var output = p.StandardOutput.ReadToEnd();
         p.WaitForExit();
         sw.Stop();
-        if (p.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{exe} {string.Join(' ', psi.ArgumentList)} exited {p.ExitCode}\n{output}\n{err.Result}");
-        }
-
-        return (sw.Elapsed, output, err.Result);
+        return (p.ExitCode, sw.Elapsed, output, err.Result);
     }
 }
