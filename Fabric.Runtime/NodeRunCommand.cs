@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Globalization;
 
 namespace Fabric.Runtime;
@@ -140,9 +141,19 @@ public static class NodeRunCommand
 
         using var process = Process.Start(psi)!;
         // Ctrl+C reaches the JVM too (same process group); this process waits for it to finish its shutdown hooks
-        // (deregistration) instead of dying first.
+        // (deregistration, the cache drained) instead of dying first.
         ConsoleCancelEventHandler keepWaiting = (_, e) => e.Cancel = true;
         Console.CancelKeyPress += keepWaiting;
+        // A SIGTERM (kill, systemd, a container stop) is sent to this process alone: passed on, so the JVM stops the
+        // same way instead of running on, orphaned.
+        using var forwardTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            if (!process.HasExited)
+            {
+                _ = Signals.Terminate(process.Id);
+            }
+        });
         try
         {
             await process.WaitForExitAsync(cancellationToken);

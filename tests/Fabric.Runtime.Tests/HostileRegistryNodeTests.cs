@@ -8,8 +8,9 @@ namespace Fabric.Runtime.Tests;
 
 /// <summary>
 /// A node JVM against a registry that misbehaves mid-answer: it sends its headers and part of the body, then stalls
-/// (a hung registry, a half-dead proxy), or sends an endless body. The node must give up within its
-/// <c>--timeout-ms</c> and attempts, and say which registry failed, rather than hang for ever or exhaust its heap.
+/// (a hung registry, a half-dead proxy), sends an endless body, or trickles its headers a byte at a time. The node
+/// must give up within its <c>--timeout-ms</c> and attempts, and say which registry failed, rather than hang for ever
+/// or exhaust its heap.
 /// </summary>
 public sealed class HostileRegistryNodeTests : IDisposable
 {
@@ -18,12 +19,13 @@ public sealed class HostileRegistryNodeTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task A_registry_that_stalls_or_never_ends_its_answer_fails_the_node_within_its_timeout(bool endless)
+    [InlineData("stall")]
+    [InlineData("endless")]
+    [InlineData("trickle")]
+    public async Task A_registry_that_stalls_or_never_ends_its_answer_fails_the_node_within_its_timeout(string mode)
     {
         using var key = new SigningKey(_dir.Path);
-        await using var registry = StallingRegistry.Start(endless);
+        await using var registry = StallingRegistry.Start(mode);
         using var node = NodeProcess.Start(new NodeLaunchOptions
         {
             Registry = registry.Url,
@@ -45,7 +47,8 @@ public sealed class HostileRegistryNodeTests : IDisposable
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed}\n{node.Output}");
     }
 
-    /// <summary>Answers every request with 200, headers, and then either nothing more or an endless body.</summary>
+    /// <summary>Answers every request with 200, headers, and then nothing more (stall) or an endless body; or sends
+    /// its status line and then a header byte every 200 ms, never ending the headers (trickle).</summary>
     private sealed class StallingRegistry : IAsyncDisposable
     {
         private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
@@ -60,11 +63,11 @@ public sealed class HostileRegistryNodeTests : IDisposable
 
         public int Requests => Volatile.Read(ref _requests);
 
-        public static StallingRegistry Start(bool endless)
+        public static StallingRegistry Start(string mode)
         {
             var registry = new StallingRegistry();
             registry._listener.Start();
-            registry._loop = registry.AcceptAsync(endless);
+            registry._loop = registry.AcceptAsync(mode);
             return registry;
         }
 
@@ -81,7 +84,7 @@ public sealed class HostileRegistryNodeTests : IDisposable
             _stop.Dispose();
         }
 
-        private async Task AcceptAsync(bool endless)
+        private async Task AcceptAsync(string mode)
         {
             while (true)
             {
@@ -100,11 +103,11 @@ public sealed class HostileRegistryNodeTests : IDisposable
                     _clients.Add(client);
                 }
 
-                _ = Task.Run(() => ServeAsync(client, endless));
+                _ = Task.Run(() => ServeAsync(client, mode));
             }
         }
 
-        private async Task ServeAsync(TcpClient client, bool endless)
+        private async Task ServeAsync(TcpClient client, string mode)
         {
             try
             {
@@ -123,6 +126,18 @@ public sealed class HostileRegistryNodeTests : IDisposable
                 }
 
                 Interlocked.Increment(ref _requests);
+                if (mode == "trickle")
+                {
+                    // Each byte comes well within a read timeout; the headers never end.
+                    await stream.WriteAsync("HTTP/1.1 200 OK\r\nX-Slow: "u8.ToArray(), _stop.Token);
+                    while (true)
+                    {
+                        await Task.Delay(200, _stop.Token);
+                        await stream.WriteAsync("a"u8.ToArray(), _stop.Token);
+                    }
+                }
+
+                var endless = mode == "endless";
                 var head = endless
                     ? "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nX-Fabric-Signature: AAAA\r\nTransfer-Encoding: chunked\r\n\r\n"
                     : "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Fabric-Signature: AAAA\r\nContent-Length: 100000\r\n\r\nformat fabric-manifest/1\n";

@@ -67,6 +67,81 @@ public sealed class RegistryNodeTests(AppsFixture apps) : IClassFixture<AppsFixt
     }
 
     [Fact]
+    public async Task FabricRun_Terminated_PassesTheSignalOn_SoTheJvmStopsAndTheNodeLeaves()
+    {
+        await _registry.PublishAsync(apps.ShopClasses, "shop:2.0", apps.Key);
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        foreach (var a in new[]
+        {
+            RegistryServer.CliDll, "run", "--registry", _registry.Url, "--manifest", "shop:2.0", "--main", "com.shop.Main",
+            "--trust", apps.Key.PublicPem, "--cache", _dir.Combine("cache"), "--name", "term-node", "--", "wait",
+        })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var fabric = System.Diagnostics.Process.Start(psi)!;
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            string? line;
+            while ((line = await fabric.StandardOutput.ReadLineAsync(timeout.Token)) is not null && line != "ready")
+            {
+            }
+
+            Assert.True(line == "ready", "the node did not start");
+            var jvm = Assert.Single(ChildrenOf(fabric.Id));
+            await PollAsync(async () => await _registry.GetTextAsync("/v1/nodes"), t => t.Contains("term-node\t", StringComparison.Ordinal));
+
+            Assert.True(Fabric.Runtime.Signals.Terminate(fabric.Id), "kill(fabric run, SIGTERM) failed");
+            await fabric.WaitForExitAsync(timeout.Token);
+            // The JVM ran its shutdown hooks (it deregistered) and ended before fabric run did.
+            Assert.False(Directory.Exists($"/proc/{jvm}"), $"the node JVM {jvm} outlived fabric run");
+            Assert.DoesNotContain("term-node\t", await _registry.GetTextAsync("/v1/nodes"), StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!fabric.HasExited)
+            {
+                fabric.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("closure")]
+    [InlineData("batch")]
+    public async Task A_registry_whose_closure_or_batch_route_is_broken_still_serves_a_cold_node_class_by_class(string route)
+    {
+        await _registry.PublishAsync(apps.ShopClasses, "shop:2.0", apps.Key);
+        await using var proxy = RouteFailingProxy.Start(_registry.Url, r => r.Url!.AbsolutePath.EndsWith("/" + route, StringComparison.Ordinal));
+
+        using var node = NodeProcess.Start(Options("shop:2.0", "com.shop.Main", _dir.Combine("cache")) with
+        {
+            Registry = proxy.Url,
+            LauncherOptions = ["--attempts", "2", "--backoff-ms", "20"],
+        });
+        Assert.True(await node.WaitForExitAsync() == 0, node.Output);
+
+        Assert.Contains(TestApps.ShopTotal, node.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("\tat ", node.Stderr, StringComparison.Ordinal);
+        // One failed series (two attempts) pauses prefetch; the classes come one GET each. Unpaused, each of the seven
+        // classes' misses would start another series.
+        Assert.InRange(proxy.Refused, 1, 4);
+    }
+
+    /// <summary>Linux lists a process's children per thread, in /proc/PID/task/TID/children.</summary>
+    private static List<int> ChildrenOf(int pid) =>
+        [.. Directory.EnumerateDirectories($"/proc/{pid}/task")
+            .SelectMany(t => File.ReadAllText(Path.Combine(t, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Select(c => int.Parse(c, System.Globalization.CultureInfo.InvariantCulture))];
+
+    [Fact]
     public async Task ColdStart_PrefetchesClosures_InAFewRoundTripsNotOnePerClass()
     {
         await _registry.PublishAsync(apps.ShopClasses, "shop:2.0", apps.Key);
@@ -124,6 +199,12 @@ public sealed class RegistryNodeTests(AppsFixture apps) : IClassFixture<AppsFixt
         Assert.False(File.Exists(pack), "the damaged pack must leave packs/");
         Assert.Equal(bytes, File.ReadAllBytes(Assert.Single(Directory.GetFiles(Path.Combine(cache, "quarantine"), Path.GetFileName(pack) + ".*"))));
         Assert.True(release.CacheHolds(cache, id), "the class fetched again must be back in L2");
+
+        // The pack's other classes were in memory (verified): they went back to L2 too, so the cache is whole again.
+        await _registry.StopAsync();
+        using var offline = NodeProcess.Start(Options("shop:2.0", "com.shop.Main", cache));
+        Assert.True(await offline.WaitForExitAsync() == 0, offline.Output);
+        Assert.Contains(TestApps.ShopTotal, offline.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -82,6 +82,7 @@ final class CacheWriter {
     }
 
     private void run() {
+        l2.sweepTemporaryFiles();
         while (true) {
             List<String> ids;
             try {
@@ -101,7 +102,7 @@ final class CacheWriter {
                 }
             } catch (IOException | RuntimeException e) {
                 Launcher.log("could not write " + (ids.size() == 1 ? ids.get(0) : "a pack of " + ids.size() + " blobs")
-                        + " to " + l2.root() + ": " + e.getMessage());
+                        + " to " + l2.root() + ": " + e.getClass().getSimpleName() + " " + e.getMessage());
             }
             ids.forEach(pending::remove);
             if (pending.isEmpty()) {

@@ -10,8 +10,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -51,6 +53,20 @@ final class DiskCache {
 
     Path root() {
         return root;
+    }
+
+    /** Removes temporary files older than an hour: what writers killed mid-write left. */
+    void sweepTemporaryFiles() {
+        long cutoff = System.currentTimeMillis() - 3_600_000L;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(root.resolve("tmp"), "*.part")) {
+            for (Path f : files) {
+                if (Files.isRegularFile(f) && Files.getLastModifiedTime(f).toMillis() < cutoff) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        } catch (IOException e) {
+            // Harmless: they are only files nobody reads.
+        }
     }
 
     Path blobPath(String id) {
@@ -111,6 +127,11 @@ final class DiskCache {
      * its blobs are verified on use like any other copy.
      */
     private static void indexPack(Path file, Map<String, PackSlice> index) {
+        if (!Files.isRegularFile(file)) {
+            // Opening a FIFO or a device would block or read for ever.
+            Launcher.log("pack " + file + " is not a regular file; not used");
+            return;
+        }
         MappedByteBuffer pack;
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             if (channel.size() > Integer.MAX_VALUE) {
@@ -176,25 +197,39 @@ final class DiskCache {
      * Moves a bad copy aside so the next read goes to the next source. A pack with a bad blob is not trusted for
      * the others either: it is moved aside whole, and its blobs are fetched again as needed.
      */
-    Path quarantine(String id) throws IOException {
+    Quarantined quarantine(String id) throws IOException {
         PackSlice slice = packs().get(id);
         if (slice != null) {
             Path target = root.resolve("quarantine").resolve(slice.file.getFileName() + "." + System.nanoTime());
-            packIndex.values().removeIf(s -> s.file.equals(slice.file));
+            List<String> others = new ArrayList<>();
+            packIndex.forEach((other, s) -> {
+                if (s.file.equals(slice.file) && !other.equals(id)) {
+                    others.add(other);
+                }
+            });
             try {
                 Files.move(slice.file, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (NoSuchFileException e) {
-                return null;
+                target = null;
             }
-            return target;
+            // Read the packs again: another pack may hold a good copy of a blob the index had from this one.
+            synchronized (this) {
+                packIndex = null;
+            }
+            others.removeIf(this::contains);
+            return new Quarantined(target, others);
         }
         Path target = quarantineTarget(id);
         try {
             Files.move(blobPath(id), target, StandardCopyOption.ATOMIC_MOVE);
         } catch (NoSuchFileException e) {
-            return null;
+            return new Quarantined(null, List.of());
         }
-        return target;
+        return new Quarantined(target, List.of());
+    }
+
+    /** Where the bad copy went (null when it was already gone), and the other blobs L2 lost with it (a pack's). */
+    record Quarantined(Path target, List<String> alsoRemoved) {
     }
 
     /** Keeps bad bytes that came from elsewhere, for whoever investigates. */
@@ -271,7 +306,8 @@ final class DiskCache {
         } catch (NoSuchFileException e) {
             // Someone removed a directory under the cache: the next write creates it again.
             createdDirs.remove(dir);
-            throw e;
+            Files.createDirectories(root.resolve("tmp"));
+            throw new IOException("a directory of the cache vanished while writing (" + e.getMessage() + ")", e);
         } finally {
             if (!moved) {
                 Files.deleteIfExists(tmp);

@@ -15,7 +15,12 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A registry (or a peer node serving the same blob endpoint) over HTTP. Transient failures (I/O errors, timeouts,
@@ -40,6 +45,12 @@ final class HttpSource {
     }
 
     private static final long DEGRADED_NANOS = 10_000_000_000L;
+
+    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "fabric-node-http-deadline");
+        t.setDaemon(true);
+        return t;
+    });
 
     /** The largest answer read: a quarter of the heap, at most 256 MiB, so an endless answer is refused, not an OOM. */
     private static final long MAX_ANSWER_BYTES = Math.min(256L << 20, Runtime.getRuntime().maxMemory() / 4);
@@ -157,8 +168,9 @@ final class HttpSource {
                     throw new Refused("batch answer out of order: expected " + asked + ", got " + id, 200);
                 }
                 int length = in.readInt();
-                if (length < -1) {
-                    throw new Refused("batch answer: negative length " + length + " for " + id, 200);
+                if (length < -1 || length > in.available()) {
+                    throw new Refused("batch answer: length " + length + " for " + id + " but " + in.available()
+                            + " bytes left", 200);
                 }
                 if (length >= 0) {
                     byte[] bytes = new byte[length];
@@ -227,6 +239,13 @@ final class HttpSource {
     private Answer exchange(String method, String path, byte[] body) throws IOException {
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
         HttpURLConnection c = (HttpURLConnection) URI.create(base + path).toURL().openConnection(Proxy.NO_PROXY);
+        // The read timeout bounds each read only: a server that sends its headers a byte at a time would hold the
+        // node for ever. At the deadline the connection is closed under the reading thread.
+        AtomicBoolean expired = new AtomicBoolean();
+        ScheduledFuture<?> watchdog = WATCHDOG.schedule(() -> {
+            expired.set(true);
+            c.disconnect();
+        }, timeoutMillis, TimeUnit.MILLISECONDS);
         try {
             c.setConnectTimeout(Math.min(timeoutMillis, 2000));
             c.setReadTimeout(timeoutMillis);
@@ -251,7 +270,12 @@ final class HttpSource {
         } catch (IOException | RuntimeException e) {
             // A connection left half-read must not go back to the keep-alive pool.
             c.disconnect();
+            if (expired.get()) {
+                throw new SocketTimeoutException("no complete answer within " + timeoutMillis + " ms");
+            }
             throw e;
+        } finally {
+            watchdog.cancel(false);
         }
     }
 

@@ -50,6 +50,11 @@ public final class Launcher {
             log((e instanceof SecurityException ? "SecurityException: " : "") + e.getMessage());
             System.exit(1);
             return;
+        } catch (LinkageError e) {
+            // E.g. a release compiled for a newer JDK than this node runs.
+            log("main class " + o.mainClass + " cannot be defined: " + e);
+            System.exit(1);
+            return;
         }
         Method m;
         try {
@@ -110,9 +115,11 @@ public final class Launcher {
         }
         // The blobs still in flight or queued for L2 at exit land there, so the next start of this node is warm.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            if (startup[0] != null) {
+            // Only for a node that ran (its prefetch reports): one that could not start exits at once.
+            java.util.concurrent.CompletableFuture<?> reported = startup[0] == null ? null : startup[0].reported;
+            if (reported != null) {
                 try {
-                    startup[0].done.get(EXIT_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+                    reported.get(EXIT_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
                 } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
                     // Whatever arrived is written below.
                 } catch (InterruptedException e) {
@@ -161,10 +168,13 @@ public final class Launcher {
             if (registry != null && o.prefetch && startup[0] == null && !resolver.allClassesCached()) {
                 startup[0] = resolver.startStartupPrefetch(chain.name(), mainInternal, o.mainClass);
             }
+            if (startup[0] != null) {
+                startup[0].reportWhenDone(mainInternal);
+            }
             timing("prefetch-started");
             FabricClassLoader loader = new FabricClassLoader(chain, resolver, metrics, listener);
             return Class.forName(o.mainClass, false, loader);
-        } catch (IOException | ClassNotFoundException | RuntimeException e) {
+        } catch (IOException | ClassNotFoundException | RuntimeException | LinkageError e) {
             // The node will not run: exit must not wait for a prefetch it no longer needs.
             if (startup[0] != null) {
                 startup[0].abandon();

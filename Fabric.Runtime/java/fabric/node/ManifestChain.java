@@ -83,8 +83,13 @@ final class ManifestChain {
             if (c.problem == null) {
                 return c.manifest;
             }
-            l2.quarantineManifest(name);
-            Launcher.log("SecurityException: cached manifest " + name + " " + c.problem + "; quarantined, fetching it again");
+            if (c.foreignKey) {
+                // Signed by a key this node does not trust, but nodes sharing the cache may: left where it is.
+                Launcher.log("SecurityException: cached manifest " + name + " " + c.problem + "; not used, fetching it again");
+            } else {
+                l2.quarantineManifest(name);
+                Launcher.log("SecurityException: cached manifest " + name + " " + c.problem + "; quarantined, fetching it again");
+            }
         }
         if (registry == null) {
             throw new IOException("manifest " + name + " is not in the cache " + l2.root() + " and no --registry was given");
@@ -107,8 +112,11 @@ final class ManifestChain {
         return c.manifest;
     }
 
-    /** The manifest when {@code problem} is null. */
-    private record Checked(Manifest manifest, String problem) {
+    /** The manifest when {@code problem} is null; {@code foreignKey} when the signer's key is simply not trusted here. */
+    private record Checked(Manifest manifest, String problem, boolean foreignKey) {
+        Checked(Manifest manifest, String problem) {
+            this(manifest, problem, false);
+        }
     }
 
     /**
@@ -122,9 +130,15 @@ final class ManifestChain {
         String keyId = new String(files[2], StandardCharsets.US_ASCII);
         CompletableFuture<Object> signed = CompletableFuture.supplyAsync(() -> {
             try {
-                return keySource.get().verify(files[0], files[1], keyId) ? Boolean.TRUE
-                        : "is not signed by a trusted key (signature key ID '" + keyId + "', trusted "
-                        + keySource.get().ids() + ")";
+                TrustedKeys keys = keySource.get();
+                if (keys.verify(files[0], files[1], keyId)) {
+                    return Boolean.TRUE;
+                }
+                return keys.ids().contains(keyId)
+                        ? new Checked(null, "is not signed by a trusted key: its signature does not verify with trusted key '"
+                                + keyId + "' (altered after signing?)")
+                        : new Checked(null, "is not signed by a trusted key (signature key ID '" + keyId + "', trusted "
+                                + keys.ids() + ")", true);
             } catch (IOException e) {
                 return e;
             }
@@ -143,8 +157,8 @@ final class ManifestChain {
         if (verdict instanceof IOException e) {
             throw e;
         }
-        if (verdict instanceof String problem) {
-            return new Checked(null, problem);
+        if (verdict instanceof Checked refused) {
+            return refused;
         }
         if (malformed != null) {
             return new Checked(null, "is signed but malformed: " + malformed);

@@ -32,6 +32,7 @@ final class SymbolResolver {
     });
 
     private static final int FIRST_BATCH = 64;
+    private static final long PREFETCH_PAUSE_NANOS = 30_000_000_000L;
 
     private final MemoryCache l1;
     private final long l1Budget;
@@ -44,6 +45,9 @@ final class SymbolResolver {
     private volatile ManifestChain chain;
     /** The start-up prefetch while it runs: the loader waits for a blob it is bringing rather than fetch it twice. */
     private volatile Prefetch startup;
+    /** Until then a closure or batch request failed recently: a miss fetches its class alone instead of starting
+     * another prefetch. */
+    private volatile long prefetchPausedUntil = System.nanoTime();
 
     SymbolResolver(MemoryCache l1, long l1Budget, CacheWriter writer, HttpSource registry, List<HttpSource> peers,
                    Metrics metrics, int batchSize) {
@@ -92,8 +96,7 @@ final class SymbolResolver {
         }
         metrics.miss(Metrics.L2);
 
-        boolean registryReachable = true;
-        if (entry.isClass() && registry != null && chain != null) {
+        if (entry.isClass() && registry != null && chain != null && System.nanoTime() - prefetchPausedUntil >= 0) {
             // One round trip for everything this class will pull in, instead of one per class.
             Prefetch p = startPrefetch(chain.name(), entry.path());
             String failure = p.listed.join();
@@ -108,12 +111,11 @@ final class SymbolResolver {
                 return bytes;
             }
             if (failure != null) {
-                registryReachable = false;
-                metrics.miss(Metrics.REGISTRY);
-                tried.add("registry " + registry.base() + ": " + failure);
+                // The blob itself may still come: a registry down answers the next request at once (see HttpSource).
+                tried.add("registry " + registry.base() + " closure: " + failure);
             }
         }
-        if (registry != null && registryReachable) {
+        if (registry != null) {
             bytes = fromRemote(registry, Metrics.REGISTRY, entry, tried, bad);
             if (bytes != null) {
                 return bytes;
@@ -178,6 +180,21 @@ final class SymbolResolver {
         void abandon() {
             abandoned = true;
         }
+
+        /** Completes after {@link #done} and the report of the start-up prefetch; null until it is asked for. */
+        volatile CompletableFuture<Void> reported;
+
+        /**
+         * Logs, once done, what the prefetch brought or why it could not. Asked for only once the node is sure to
+         * run (its manifest verified), so that a node that cannot start says one thing: why.
+         */
+        void reportWhenDone(String internalName) {
+            reported = done.thenAccept(n -> {
+                String failure = listed.getNow(null);
+                Launcher.log(failure != null ? "prefetch of " + internalName + " skipped: " + failure
+                        : "prefetched " + n + " blobs for " + startupOf);
+            });
+        }
     }
 
     /**
@@ -200,25 +217,22 @@ final class SymbolResolver {
                 // Whoever waits must not wait for ever; the loader falls back to fetching one by one.
                 p.listed.complete(String.valueOf(t));
                 finish(p, 0);
-                throw t;
             }
         });
     }
 
-    /** Reports a start-up prefetch before completing it, so whoever waits for it at exit sees the report. */
     private void finish(Prefetch p, int got) {
         if (p.startupOf != null) {
             Launcher.timing("prefetch-done");
-            Launcher.log("prefetched " + got + " blobs for " + p.startupOf);
             startup = null;
         }
         p.done.complete(got);
     }
 
     /**
-     * The start-up prefetch: like {@link #startPrefetch}, and the loader waits for what it brings. Logs what it
-     * brought when done; a registry it cannot reach is reported and ignored (the loader fetches class by class, and
-     * a warm cache may need nothing).
+     * The start-up prefetch: like {@link #startPrefetch}, and the loader waits for what it brings. A registry it
+     * cannot reach is ignored (the loader fetches class by class, and a warm cache may need nothing); see
+     * {@link Prefetch#reportWhenDone}.
      */
     Prefetch startStartupPrefetch(String manifestName, String internalName, String mainClass) {
         Prefetch p = new Prefetch(mainClass);
@@ -231,6 +245,10 @@ final class SymbolResolver {
     private void awaitStartupBlob(String id) {
         Prefetch p = startup;
         if (p == null) {
+            return;
+        }
+        if (!p.listed.isDone() && (l1.contains(id) || writer.contains(id))) {
+            // Held here already, so not in any batch: no need to wait for a registry that may be slow or down.
             return;
         }
         // Quietly: a failed listing or batch only means the blob is fetched the usual way.
@@ -248,9 +266,8 @@ final class SymbolResolver {
         } catch (HttpSource.Refused e) {
             closure = null;
         } catch (IOException | RuntimeException e) {
-            if (p.startupOf != null) {
-                Launcher.log("prefetch of " + internalName + " skipped: " + e.getMessage());
-            }
+            // As for a failed batch: the next misses would fail the same way, each with a whole series of attempts.
+            prefetchPausedUntil = System.nanoTime() + PREFETCH_PAUSE_NANOS;
             p.listed.complete(e.getMessage());
             finish(p, 0);
             return;
@@ -278,7 +295,7 @@ final class SymbolResolver {
                     batch.complete(fetchBatch(p, slice));
                 } catch (Throwable t) {
                     batch.completeExceptionally(t);
-                    throw t;
+                    Launcher.log("prefetch batch failed: " + t);
                 }
             });
         }
@@ -301,10 +318,12 @@ final class SymbolResolver {
         try {
             answer = registry.batch(slice);
         } catch (IOException | RuntimeException e) {
-            // What was not prefetched is fetched one by one; the failure is for the log only, and the rest of this
-            // prefetch would most likely fail the same way.
+            // What was not prefetched is fetched one by one. The rest of this prefetch, and the next ones, would most
+            // likely fail the same way, each miss starting another series: prefetch pauses.
             p.abandon();
-            Launcher.log("prefetch batch failed: " + e.getMessage());
+            prefetchPausedUntil = System.nanoTime() + PREFETCH_PAUSE_NANOS;
+            Launcher.log("prefetch batch failed: " + e.getMessage() + "; prefetch paused for "
+                    + PREFETCH_PAUSE_NANOS / 1_000_000_000L + " s, classes are fetched one by one");
             return 0;
         }
         Map<String, byte[]> verified = new java.util.LinkedHashMap<>();
@@ -394,11 +413,23 @@ final class SymbolResolver {
     }
 
     private Path quarantineLocal(String id) {
+        DiskCache.Quarantined q;
         try {
-            return l2.quarantine(id);
+            q = l2.quarantine(id);
         } catch (IOException e) {
             return null;
         }
+        // A pack goes whole; its other blobs that L1 holds (verified) go back to L2, or the cache would stay short of
+        // them: nothing would fetch what L1 already has.
+        Map<String, byte[]> rescued = new java.util.LinkedHashMap<>();
+        for (String other : q.alsoRemoved()) {
+            byte[] bytes = l1.get(other);
+            if (bytes != null) {
+                rescued.put(other, bytes);
+            }
+        }
+        writer.submitPack(rescued);
+        return q.target();
     }
 
     private Path quarantineCopy(String id, byte[] bytes) {

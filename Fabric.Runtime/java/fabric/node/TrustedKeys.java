@@ -36,7 +36,16 @@ final class TrustedKeys {
         }
         TrustedKeys keys = new TrustedKeys();
         for (Path file : pemFiles) {
-            String pem = Files.readString(file, StandardCharsets.US_ASCII);
+            String pem;
+            try {
+                pem = Files.readString(file, StandardCharsets.US_ASCII);
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new IOException("--trust " + file + ": no such file", e);
+            } catch (java.nio.charset.MalformedInputException e) {
+                throw new IOException("--trust " + file + ": not a PEM public key (not ASCII text)", e);
+            } catch (IOException e) {
+                throw new IOException("--trust " + file + ": " + e.getClass().getSimpleName() + " " + e.getMessage(), e);
+            }
             int begin = pem.indexOf("-----BEGIN PUBLIC KEY-----");
             int end = pem.indexOf("-----END PUBLIC KEY-----");
             if (begin < 0 || end < begin) {
