@@ -37,6 +37,32 @@ final class ManifestChain {
         return null;
     }
 
+    /** Class entries by package (internal name up to the last '/'), nearest manifest first; built on first use. */
+    private volatile java.util.Map<String, List<Manifest.Entry>> byPackage;
+
+    /** The classes of the chain in {@code pkg} ("" for the unnamed package), as the chain resolves them. */
+    List<Manifest.Entry> classesInPackage(String pkg) {
+        java.util.Map<String, List<Manifest.Entry>> index = byPackage;
+        if (index == null) {
+            index = new java.util.HashMap<>();
+            Set<String> seen = new HashSet<>();
+            for (Manifest m : manifests) {
+                for (Manifest.Entry e : m.classEntries()) {
+                    if (seen.add(e.path())) {
+                        index.computeIfAbsent(packageOf(e.path()), k -> new ArrayList<>()).add(e);
+                    }
+                }
+            }
+            byPackage = index;
+        }
+        return index.getOrDefault(pkg, List.of());
+    }
+
+    static String packageOf(String internalName) {
+        int slash = internalName.lastIndexOf('/');
+        return slash < 0 ? "" : internalName.substring(0, slash);
+    }
+
     Manifest.Entry findResource(String path) {
         for (Manifest m : manifests) {
             Manifest.Entry e = m.findResource(path);

@@ -97,8 +97,13 @@ final class SymbolResolver {
         metrics.miss(Metrics.L2);
 
         if (entry.isClass() && registry != null && chain != null && System.nanoTime() - prefetchPausedUntil >= 0) {
-            // One round trip for everything this class will pull in, instead of one per class.
-            Prefetch p = startPrefetch(chain.name(), entry.path());
+            // One round trip for everything this class will pull in, instead of one per class; and its package's
+            // other classes: a class loaded by name (a provider, a plugin, a resource bundle) is seldom alone.
+            Prefetch p = new Prefetch(null);
+            for (Manifest.Entry mate : chain.classesInPackage(ManifestChain.packageOf(entry.path()))) {
+                p.extra.add(mate.id());
+            }
+            start(p, chain.name(), entry.path());
             String failure = p.listed.join();
             p.done.join();
             bytes = l1.get(id);
@@ -170,6 +175,8 @@ final class SymbolResolver {
         final CompletableFuture<String> listed = new CompletableFuture<>();
         final Map<String, CompletableFuture<Integer>> batches = new ConcurrentHashMap<>();
         final CompletableFuture<Integer> done = new CompletableFuture<>();
+        /** Blobs to bring besides the closure, when no cache holds them. */
+        final List<String> extra = new ArrayList<>();
         private volatile boolean abandoned;
 
         Prefetch(String startupOf) {
@@ -272,10 +279,17 @@ final class SymbolResolver {
             finish(p, 0);
             return;
         }
-        List<String> missing = new ArrayList<>();
+        java.util.Set<String> missing = new java.util.LinkedHashSet<>();
         for (HttpSource.ClosureEntry c : closure == null ? List.<HttpSource.ClosureEntry>of() : closure) {
             if (!l1.contains(c.id()) && !writer.contains(c.id())) {
                 missing.add(c.id());
+            }
+        }
+        if (closure != null) {
+            for (String id : p.extra) {
+                if (!l1.contains(id) && !writer.contains(id)) {
+                    missing.add(id);
+                }
             }
         }
         // A few batches in flight (the pool's size): the next ones travel while others are hashed and kept. They
@@ -283,8 +297,9 @@ final class SymbolResolver {
         // the class asked for first), and the rest comes in few round trips.
         List<CompletableFuture<Integer>> all = new ArrayList<>();
         int size = Math.min(FIRST_BATCH, batchSize);
-        for (int i = 0; i < missing.size(); i += size, size = Math.min(batchSize, size * 2)) {
-            List<String> slice = List.copyOf(missing.subList(i, Math.min(missing.size(), i + size)));
+        List<String> ordered = List.copyOf(missing);
+        for (int i = 0; i < ordered.size(); i += size, size = Math.min(batchSize, size * 2)) {
+            List<String> slice = ordered.subList(i, Math.min(ordered.size(), i + size));
             CompletableFuture<Integer> batch = new CompletableFuture<>();
             for (String id : slice) {
                 p.batches.put(id, batch);
