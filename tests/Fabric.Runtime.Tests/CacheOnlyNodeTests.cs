@@ -300,6 +300,7 @@ public sealed class CacheOnlyNodeTests(AppsFixture apps) : IClassFixture<AppsFix
     [InlineData("--attempts", "0", "--attempts must be a whole number from 1 to 20, not '0'")]
     [InlineData("--bogus", "1", "unknown option --bogus")]
     [InlineData("--manifest", "no-tag", "--manifest 'no-tag' is not [namespace/]name:tag")]
+    [InlineData("--main", "com/app/Main", "--main 'com/app/Main' is not a class name (dotted, e.g. com.app.Main)")]
     public async Task BadLauncherOption_ExitsWithUsage_AndSaysWhich(string option, string value, string message)
     {
         using var node = NodeProcess.Start(Options("hello:1.0", "com.app.Main", _dir.Combine("cache")) with

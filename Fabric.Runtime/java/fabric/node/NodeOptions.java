@@ -101,7 +101,12 @@ final class NodeOptions {
                     throw new IllegalArgumentException("--manifest '" + value + "' is not [namespace/]name:tag");
                 }
             }
-            case "main" -> mainClass = value;
+            case "main" -> {
+                if (value.isEmpty() || value.contains("/") || value.startsWith(".") || value.endsWith(".")) {
+                    throw new IllegalArgumentException("--main '" + value + "' is not a class name (dotted, e.g. com.app.Main)");
+                }
+                mainClass = value;
+            }
             case "name" -> nodeName = value;
             case "jdwp-address" -> jdwpAddress = value;
             case "cache" -> cache = Path.of(value);
