@@ -16,6 +16,9 @@ public static class NodeRunCommand
         usage: fabric run --registry URL --manifest [ns/]name:tag --main com.app.Main --trust PUBLIC-KEY.pem
                           [--name NODE] [--jdwp HOST:PORT] [--cache DIR] [--http-port PORT] [--peer URL]...
                           [--java PATH] [--jvm-option OPTION]... [--node-option OPTION]... [-- application arguments]
+        --node-option passes one of the node agent's own options, as --key=value: --token=T (or FABRIC_TOKEN in the environment), --attempts=4,
+        --backoff-ms=100, --timeout-ms=5000, --lease-seconds=30, --batch-size=1024, --memory-cache-mb=64,
+        --no-prefetch, --no-preload (docs/fabric.md, "Node agent").
         """;
 
     /// <summary>Parses the arguments after <c>run</c>; null with <paramref name="error"/> set when they are wrong.</summary>
