@@ -5,7 +5,7 @@
 # the nodes start with 'fabric run --manifest' (no app JAR on them) and the gateway finds them through the registry.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/prerequisites.sh
+scripts/prerequisites.sh --demo
 dotnet build Gateway/Gateway.csproj -c Release -v quiet -nologo >/dev/null
 for arg in "$@"; do
   if [ "$arg" = "--fabric" ]; then

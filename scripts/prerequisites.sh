@@ -2,7 +2,10 @@
 # Installs what the demo and the tests need, if missing: the .NET 10 SDK is expected on the machine;
 # a JDK 17 with jdb and Eclipse's JDI come from Debian's packages; so do the PostgreSQL server binaries and node/npm
 # that the registry's scale-out storage tests start (s3rver is installed from npm into .tools/s3rver).
+# With --demo, only what the demo needs (the SDK check and a JDK 17 with jdb).
 set -euo pipefail
+demo_only=
+if [ "${1:-}" = "--demo" ]; then demo_only=1; fi
 
 need_apt=()
 if ! command -v dotnet >/dev/null 2>&1; then
@@ -12,6 +15,16 @@ fi
 if [ ! -x /usr/lib/jvm/java-17-openjdk-amd64/bin/jdb ] && ! command -v jdb >/dev/null 2>&1; then
   need_apt+=(openjdk-17-jdk-headless)
 fi
+if [ -n "$demo_only" ]; then
+  if [ ${#need_apt[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+    echo "prerequisites: installing ${need_apt[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}"
+  fi
+  exit 0
+fi
+
 # Eclipse's JDI (what Eclipse and VS Code debug with), run outside OSGi by the JDI client tests.
 if [ ! -f /usr/share/java/eclipse-jdt-debug.jar ]; then
   need_apt+=(libeclipse-jdt-debug-java)
