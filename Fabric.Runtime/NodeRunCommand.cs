@@ -147,16 +147,19 @@ public static class NodeRunCommand
         // (deregistration, the cache drained) instead of dying first.
         ConsoleCancelEventHandler keepWaiting = (_, e) => e.Cancel = true;
         Console.CancelKeyPress += keepWaiting;
-        // A SIGTERM (kill, systemd, a container stop) is sent to this process alone: passed on, so the JVM stops the
-        // same way instead of running on, orphaned.
-        using var forwardTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        // A SIGTERM (kill, systemd, a container stop) or SIGHUP sent to this process alone is passed on as SIGTERM,
+        // so the JVM stops the same way instead of running on, orphaned. (SIGKILL cannot be passed on.)
+        void PassOn(PosixSignalContext context)
         {
             context.Cancel = true;
             if (!process.HasExited)
             {
                 _ = Signals.Terminate(process.Id);
             }
-        });
+        }
+
+        using var forwardTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, PassOn);
+        using var forwardHup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, PassOn);
         try
         {
             await process.WaitForExitAsync(cancellationToken);

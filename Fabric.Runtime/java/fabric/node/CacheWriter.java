@@ -19,12 +19,17 @@ final class CacheWriter {
     /** One ID: a blob file; several: a pack. */
     private final LinkedBlockingQueue<List<String>> queue = new LinkedBlockingQueue<>();
     private final Object drained = new Object();
+    /** Bytes queued and not yet on disk: past {@link #MAX_PENDING_BYTES} whoever queues more waits (a cold start of
+     * a large release must not hold it all in memory because the disk is slower than the network). */
+    private final java.util.concurrent.atomic.AtomicLong pendingBytes = new java.util.concurrent.atomic.AtomicLong();
+    private static final long MAX_PENDING_BYTES = Math.min(32L << 20, Runtime.getRuntime().maxMemory() / 8);
+    private Thread thread;
 
     CacheWriter(DiskCache l2) {
         this.l2 = l2;
-        Thread t = new Thread(this::run, "fabric-node-cache-writer");
-        t.setDaemon(true);
-        t.start();
+        thread = new Thread(this::run, "fabric-node-cache-writer");
+        thread.setDaemon(true);
+        thread.start();
     }
 
     DiskCache disk() {
@@ -34,7 +39,24 @@ final class CacheWriter {
     /** Queues verified bytes for L2 as a blob file; a blob already queued is not queued again. */
     void submit(String id, byte[] bytes) {
         if (pending.putIfAbsent(id, bytes) == null) {
+            pendingBytes.addAndGet(bytes.length);
             queue.add(List.of(id));
+            awaitRoom();
+        }
+    }
+
+    /** Waits while too much is queued; at most a few seconds, so a stuck disk slows a node down, never stops it. */
+    private void awaitRoom() {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        synchronized (drained) {
+            while (pendingBytes.get() > MAX_PENDING_BYTES && thread.isAlive() && System.nanoTime() - deadline < 0) {
+                try {
+                    drained.wait(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
     }
 
@@ -44,10 +66,12 @@ final class CacheWriter {
         for (Map.Entry<String, byte[]> e : blobs.entrySet()) {
             if (pending.putIfAbsent(e.getKey(), e.getValue()) == null) {
                 ids.add(e.getKey());
+                pendingBytes.addAndGet(e.getValue().length);
             }
         }
         if (!ids.isEmpty()) {
             queue.add(ids);
+            awaitRoom();
         }
     }
 
@@ -100,15 +124,18 @@ final class CacheWriter {
                     }
                     l2.writePack(pack);
                 }
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException | RuntimeException | OutOfMemoryError e) {
                 Launcher.log("could not write " + (ids.size() == 1 ? ids.get(0) : "a pack of " + ids.size() + " blobs")
                         + " to " + l2.root() + ": " + e.getClass().getSimpleName() + " " + e.getMessage());
             }
-            ids.forEach(pending::remove);
-            if (pending.isEmpty()) {
-                synchronized (drained) {
-                    drained.notifyAll();
+            for (String id : ids) {
+                byte[] written = pending.remove(id);
+                if (written != null) {
+                    pendingBytes.addAndGet(-written.length);
                 }
+            }
+            synchronized (drained) {
+                drained.notifyAll();
             }
         }
     }

@@ -286,6 +286,17 @@ final class DiskCache {
     }
 
     private void writeAtomically(Path target, byte[] bytes) throws IOException {
+        try {
+            writeOnce(target, bytes);
+        } catch (NoSuchFileException e) {
+            // Someone removed a directory under the cache: made again, once.
+            createdDirs.clear();
+            Files.createDirectories(root.resolve("tmp"));
+            writeOnce(target, bytes);
+        }
+    }
+
+    private void writeOnce(Path target, byte[] bytes) throws IOException {
         Path dir = target.getParent();
         if (!createdDirs.contains(dir)) {
             Files.createDirectories(dir);
@@ -303,11 +314,6 @@ final class DiskCache {
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
             }
             moved = true;
-        } catch (NoSuchFileException e) {
-            // Someone removed a directory under the cache: the next write creates it again.
-            createdDirs.remove(dir);
-            Files.createDirectories(root.resolve("tmp"));
-            throw new IOException("a directory of the cache vanished while writing (" + e.getMessage() + ")", e);
         } finally {
             if (!moved) {
                 Files.deleteIfExists(tmp);

@@ -43,8 +43,8 @@ final class SymbolResolver {
     private final Metrics metrics;
     private final int batchSize;
     private volatile ManifestChain chain;
-    /** The start-up prefetch while it runs: the loader waits for a blob it is bringing rather than fetch it twice. */
-    private volatile Prefetch startup;
+    /** Prefetches under way: the loader waits for a blob one of them is bringing rather than fetch it twice. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Prefetch> active = new java.util.concurrent.ConcurrentLinkedQueue<>();
     /** Until then a closure or batch request failed recently: a miss fetches its class alone instead of starting
      * another prefetch. */
     private volatile long prefetchPausedUntil = System.nanoTime();
@@ -68,7 +68,7 @@ final class SymbolResolver {
     /** The verified bytes of {@code entry}; for a class missed locally, its closure is prefetched first. */
     byte[] resolve(Manifest.Entry entry) throws Unavailable {
         String id = entry.id();
-        awaitStartupBlob(id);
+        awaitPrefetchedBlob(id);
         byte[] bytes = l1.get(id);
         if (bytes != null) {
             metrics.hit(Metrics.L1);
@@ -100,12 +100,14 @@ final class SymbolResolver {
             // One round trip for everything this class will pull in, instead of one per class; and its package's
             // other classes: a class loaded by name (a provider, a plugin, a resource bundle) is seldom alone.
             Prefetch p = new Prefetch(null);
-            for (Manifest.Entry mate : chain.classesInPackage(ManifestChain.packageOf(entry.path()))) {
-                p.extra.add(mate.id());
-            }
+            p.extra.addAll(chain.classesInPackage(ManifestChain.packageOf(entry.path())));
             start(p, chain.name(), entry.path());
+            // Only for the batch bringing this class (the first: the closure lists it first); the rest travels on.
             String failure = p.listed.join();
-            p.done.join();
+            CompletableFuture<Integer> batch = p.batches.get(id);
+            if (batch != null) {
+                batch.exceptionally(x -> 0).join();
+            }
             bytes = l1.get(id);
             if (bytes == null) {
                 // A closure larger than L1's budget may have pushed it out again; the prefetch wrote it to L2 too.
@@ -175,8 +177,8 @@ final class SymbolResolver {
         final CompletableFuture<String> listed = new CompletableFuture<>();
         final Map<String, CompletableFuture<Integer>> batches = new ConcurrentHashMap<>();
         final CompletableFuture<Integer> done = new CompletableFuture<>();
-        /** Blobs to bring besides the closure, when no cache holds them. */
-        final List<String> extra = new ArrayList<>();
+        /** Classes to bring besides the closure, when no cache holds them, within {@link #extraBudget}. */
+        final List<Manifest.Entry> extra = new ArrayList<>();
         private volatile boolean abandoned;
 
         Prefetch(String startupOf) {
@@ -217,6 +219,7 @@ final class SymbolResolver {
     }
 
     private void start(Prefetch p, String manifestName, String internalName) {
+        active.add(p);
         FETCHERS.execute(() -> {
             try {
                 list(p, manifestName, internalName);
@@ -231,8 +234,8 @@ final class SymbolResolver {
     private void finish(Prefetch p, int got) {
         if (p.startupOf != null) {
             Launcher.timing("prefetch-done");
-            startup = null;
         }
+        active.remove(p);
         p.done.complete(got);
     }
 
@@ -243,26 +246,24 @@ final class SymbolResolver {
      */
     Prefetch startStartupPrefetch(String manifestName, String internalName, String mainClass) {
         Prefetch p = new Prefetch(mainClass);
-        startup = p;
         start(p, manifestName, internalName);
         return p;
     }
 
-    /** Waits, when the start-up prefetch is bringing {@code id}, until its batch is in. */
-    private void awaitStartupBlob(String id) {
-        Prefetch p = startup;
-        if (p == null) {
-            return;
-        }
-        if (!p.listed.isDone() && (l1.contains(id) || writer.contains(id))) {
-            // Held here already, so not in any batch: no need to wait for a registry that may be slow or down.
-            return;
-        }
-        // Quietly: a failed listing or batch only means the blob is fetched the usual way.
-        p.listed.exceptionally(x -> null).join();
-        CompletableFuture<Integer> batch = p.batches.get(id);
-        if (batch != null) {
-            batch.exceptionally(x -> 0).join();
+    /** Waits, when a prefetch under way is bringing {@code id}, until its batch is in. */
+    private void awaitPrefetchedBlob(String id) {
+        for (Prefetch p : active) {
+            if (!p.listed.isDone() && (l1.contains(id) || writer.contains(id))) {
+                // Held here already, so in no batch: no need to wait for a registry that may be slow or down.
+                return;
+            }
+            // Quietly: a failed listing or batch only means the blob is fetched the usual way.
+            p.listed.exceptionally(x -> null).join();
+            CompletableFuture<Integer> batch = p.batches.get(id);
+            if (batch != null) {
+                batch.exceptionally(x -> 0).join();
+                return;
+            }
         }
     }
 
@@ -286,9 +287,16 @@ final class SymbolResolver {
             }
         }
         if (closure != null) {
-            for (String id : p.extra) {
-                if (!l1.contains(id) && !writer.contains(id)) {
-                    missing.add(id);
+            // Bounded: a package of thousands of classes must not come whole for one class loaded by name.
+            long budget = l1Budget / 8;
+            int room = batchSize;
+            for (Manifest.Entry e : p.extra) {
+                if (room == 0 || budget < e.size()) {
+                    break;
+                }
+                if (!l1.contains(e.id()) && !writer.contains(e.id()) && missing.add(e.id())) {
+                    room--;
+                    budget -= Math.max(0, e.size());
                 }
             }
         }
@@ -336,9 +344,12 @@ final class SymbolResolver {
             // What was not prefetched is fetched one by one. The rest of this prefetch, and the next ones, would most
             // likely fail the same way, each miss starting another series: prefetch pauses.
             p.abandon();
+            boolean alreadyPaused = System.nanoTime() - prefetchPausedUntil < 0;
             prefetchPausedUntil = System.nanoTime() + PREFETCH_PAUSE_NANOS;
-            Launcher.log("prefetch batch failed: " + e.getMessage() + "; prefetch paused for "
-                    + PREFETCH_PAUSE_NANOS / 1_000_000_000L + " s, classes are fetched one by one");
+            if (!alreadyPaused) {
+                Launcher.log("prefetch batch failed: " + e.getMessage() + "; prefetch paused for "
+                        + PREFETCH_PAUSE_NANOS / 1_000_000_000L + " s, classes are fetched one by one");
+            }
             return 0;
         }
         Map<String, byte[]> verified = new java.util.LinkedHashMap<>();
