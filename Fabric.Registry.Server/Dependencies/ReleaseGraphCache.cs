@@ -22,6 +22,7 @@ public sealed class ReleaseGraphCache(IMetadataStore store)
 
     private readonly ConcurrentDictionary<ManifestName, ManifestChain> _chains = new();
     private readonly ConcurrentDictionary<SymbolId, IReadOnlyList<string>> _references = new();
+    private readonly Func<SymbolId, CancellationToken, Task<IReadOnlyList<string>>> _fromStore = ClassClosure.FromStore(store);
 
     /// <exception cref="ManifestChainException">A manifest of the chain is not published (not cached: it may be
     /// published later), or the chain loops.</exception>
@@ -52,7 +53,7 @@ public sealed class ReleaseGraphCache(IMetadataStore store)
             return references;
         }
 
-        references = await ClassClosure.FromStore(store)(id, cancellationToken).ConfigureAwait(false);
+        references = await _fromStore(id, cancellationToken).ConfigureAwait(false);
         if (_references.Count >= MaxSymbols)
         {
             _references.Clear();

@@ -51,7 +51,7 @@ public sealed class CliPublishTests
         Assert.Equal($"{options.Symbol}\torg/apache/commons/cli/Options", closure[0]);
         Assert.Contains(closure, line => line.EndsWith("\torg/apache/commons/cli/Option", StringComparison.Ordinal));
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/v1/manifests/default/cli/1/closure?class=com/nope/Missing")).StatusCode);
-        // The second answer comes from the registry's memory (ReleaseGraphCache): the same lines.
+        // Asked again (answered from ReleaseGraphCache's memory): the same lines.
         Assert.Equal(closure, (await http.GetStringAsync("/v1/manifests/default/cli/1/closure?class=org/apache/commons/cli/Options")).Split('\n', StringSplitOptions.RemoveEmptyEntries));
         // A manifest asked for before it is published is not remembered as absent.
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/v1/manifests/default/cli/2/closure?class=org/apache/commons/cli/Options")).StatusCode);

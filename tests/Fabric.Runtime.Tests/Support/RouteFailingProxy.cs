@@ -31,7 +31,7 @@ public sealed class RouteFailingProxy : IAsyncDisposable
     public int Refused => Volatile.Read(ref _refused);
 
     public static RouteFailingProxy Start(string target, Func<HttpListenerRequest, bool> fails) =>
-        new(target, fails, FreePort());
+        new(target, fails, GatewayClient.FreePort());
 
     public async ValueTask DisposeAsync()
     {
@@ -115,12 +115,5 @@ public sealed class RouteFailingProxy : IAsyncDisposable
             {
             }
         }
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
     }
 }

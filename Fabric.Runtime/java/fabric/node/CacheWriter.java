@@ -23,7 +23,7 @@ final class CacheWriter {
      * a large release must not hold it all in memory because the disk is slower than the network). */
     private final java.util.concurrent.atomic.AtomicLong pendingBytes = new java.util.concurrent.atomic.AtomicLong();
     private static final long MAX_PENDING_BYTES = Math.min(32L << 20, Runtime.getRuntime().maxMemory() / 8);
-    private Thread thread;
+    private final Thread thread;
 
     CacheWriter(DiskCache l2) {
         this.l2 = l2;

@@ -96,7 +96,7 @@ final class SymbolResolver {
         }
         metrics.miss(Metrics.L2);
 
-        if (entry.isClass() && registry != null && chain != null && System.nanoTime() - prefetchPausedUntil >= 0) {
+        if (entry.isClass() && registry != null && chain != null && !prefetchPaused()) {
             // One round trip for everything this class will pull in, instead of one per class; and its package's
             // other classes: a class loaded by name (a provider, a plugin, a resource bundle) is seldom alone.
             Prefetch p = new Prefetch(null);
@@ -177,7 +177,7 @@ final class SymbolResolver {
         final CompletableFuture<String> listed = new CompletableFuture<>();
         final Map<String, CompletableFuture<Integer>> batches = new ConcurrentHashMap<>();
         final CompletableFuture<Integer> done = new CompletableFuture<>();
-        /** Classes to bring besides the closure, when no cache holds them, within {@link #extraBudget}. */
+        /** Classes to bring besides the closure when no cache holds them (bounded in {@link #list}). */
         final List<Manifest.Entry> extra = new ArrayList<>();
         private volatile boolean abandoned;
 
@@ -207,17 +207,11 @@ final class SymbolResolver {
     }
 
     /**
-     * Starts pulling the blobs of the closure of {@code internalName} in {@code manifestName} that no cache holds,
-     * in batches on the fetcher threads, each hash-checked there before it is kept. Asking before the manifest is
-     * verified is safe: blobs are kept only under the hash they match, and nothing is defined from an unverified
-     * manifest.
+     * Starts pulling the blobs of the closure of {@code internalName} in {@code manifestName} (and {@code p.extra})
+     * that no cache holds, in batches on the fetcher threads, each hash-checked there before it is kept. Asking
+     * before the manifest is verified is safe: blobs are kept only under the hash they match, and nothing is defined
+     * from an unverified manifest.
      */
-    Prefetch startPrefetch(String manifestName, String internalName) {
-        Prefetch p = new Prefetch(null);
-        start(p, manifestName, internalName);
-        return p;
-    }
-
     private void start(Prefetch p, String manifestName, String internalName) {
         active.add(p);
         FETCHERS.execute(() -> {
@@ -240,7 +234,7 @@ final class SymbolResolver {
     }
 
     /**
-     * The start-up prefetch: like {@link #startPrefetch}, and the loader waits for what it brings. A registry it
+     * The start-up prefetch of the closure of the main class (see {@link #start}). A registry it
      * cannot reach is ignored (the loader fetches class by class, and a warm cache may need nothing); see
      * {@link Prefetch#reportWhenDone}.
      */
@@ -252,10 +246,16 @@ final class SymbolResolver {
 
     /** Waits, when a prefetch under way is bringing {@code id}, until its batch is in. */
     private void awaitPrefetchedBlob(String id) {
+        Boolean held = null;
         for (Prefetch p : active) {
-            if (!p.listed.isDone() && (l1.contains(id) || writer.contains(id))) {
-                // Held here already, so in no batch: no need to wait for a registry that may be slow or down.
-                return;
+            if (!p.listed.isDone()) {
+                if (held == null) {
+                    held = l1.contains(id) || writer.contains(id);
+                }
+                if (held) {
+                    // In no batch: no need to wait for a registry that may be slow or down.
+                    return;
+                }
             }
             // Quietly: a failed listing or batch only means the blob is fetched the usual way.
             p.listed.exceptionally(x -> null).join();
@@ -275,7 +275,7 @@ final class SymbolResolver {
             closure = null;
         } catch (IOException | RuntimeException e) {
             // As for a failed batch: the next misses would fail the same way, each with a whole series of attempts.
-            prefetchPausedUntil = System.nanoTime() + PREFETCH_PAUSE_NANOS;
+            pausePrefetch();
             p.listed.complete(e.getMessage());
             finish(p, 0);
             return;
@@ -332,6 +332,17 @@ final class SymbolResolver {
         });
     }
 
+    private boolean prefetchPaused() {
+        return System.nanoTime() - prefetchPausedUntil < 0;
+    }
+
+    /** Pauses prefetching for {@link #PREFETCH_PAUSE_NANOS}; true when it was not paused already. */
+    private boolean pausePrefetch() {
+        boolean was = prefetchPaused();
+        prefetchPausedUntil = System.nanoTime() + PREFETCH_PAUSE_NANOS;
+        return !was;
+    }
+
     /** One batch, hash-checked and kept; how many blobs it brought. */
     private int fetchBatch(Prefetch p, List<String> slice) {
         if (p.abandoned) {
@@ -344,9 +355,7 @@ final class SymbolResolver {
             // What was not prefetched is fetched one by one. The rest of this prefetch, and the next ones, would most
             // likely fail the same way, each miss starting another series: prefetch pauses.
             p.abandon();
-            boolean alreadyPaused = System.nanoTime() - prefetchPausedUntil < 0;
-            prefetchPausedUntil = System.nanoTime() + PREFETCH_PAUSE_NANOS;
-            if (!alreadyPaused) {
+            if (pausePrefetch()) {
                 Launcher.log("prefetch batch failed: " + e.getMessage() + "; prefetch paused for "
                         + PREFETCH_PAUSE_NANOS / 1_000_000_000L + " s, classes are fetched one by one");
             }
